@@ -1,0 +1,1 @@
+"""The NLP stage: the spaCy pipeline, promise detection, values, deadlines, calendars."""
