@@ -1,0 +1,476 @@
+"""Product specifications in chat text: IP rating, material grade, certificates, composition...
+
+Why a dedicated extractor: a spec contradiction ("IP65" promised, "IP20" on the label) must be
+found by *attribute*, not by shared words. ``find_specs`` turns a sentence into typed
+:class:`Spec` values (negation aware: "no CE marking" is a CE spec with ``negated=True``), and
+``compare_specs`` pairs a promised spec with an observed one of the same attribute that differs.
+
+Plain regular expressions over the text (English plus the common Chinese spec words): specs are
+formulaic tokens ("IP65", "SUS304", "180gsm", "12V") that patterns find more reliably than a
+statistical model, and the extractor must stay cheap because it runs on every message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+__all__ = ["ATTRIBUTES", "Spec", "compare_specs", "find_specs", "spec_key"]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One spec mentioned in a text.
+
+    ``value`` is normalised (``IP65``, ``304 stainless steel``, ``CE``, ``100% cotton``, ``12V``,
+    ``waterproof``); ``raw`` is the text as written and ``start``/``end`` its offsets, so a
+    finding can quote the exact words. ``negated`` is True for "no CE", "not waterproof".
+    """
+
+    attribute: str
+    value: str
+    raw: str
+    start: int
+    end: int
+    negated: bool = False
+
+    def describe(self) -> str:
+        """The spec as a short phrase for an explanation ("IP65", "no CE")."""
+        if not self.negated:
+            return self.value
+        return f"not {self.value}" if self.attribute == "waterproof" else f"no {self.value}"
+
+
+Maker = Callable[[re.Match[str]], str | None]
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    attribute: str
+    regex: re.Pattern[str]
+    value: Maker
+
+
+def _p(attribute: str, pattern: str, value: Maker, flags: int = re.IGNORECASE) -> _Pattern:
+    return _Pattern(attribute, re.compile(pattern, flags), value)
+
+
+def _num(text: str) -> str:
+    """'12.0' -> '12', '14.40' -> '14.4': one spelling per number so values compare as text."""
+    value = float(text)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def _ip(m: re.Match[str]) -> str:
+    return f"IP{m.group(1).upper()}{m.group(2).upper()}{(m.group(3) or '').upper()}"
+
+
+_STAINLESS_GRADES = r"201|202|301|304L?|316L?|310S?|321|410|420|430"
+_ALU_GRADES = r"1060|1100|3003|5052|6061|6063|6082|7075"
+_FIBRES = {
+    "cotton": "cotton", "polyester": "polyester", "poly": "polyester", "spandex": "spandex",
+    "elastane": "elastane", "lycra": "spandex", "nylon": "nylon", "polyamide": "nylon",
+    "viscose": "viscose", "rayon": "viscose", "linen": "linen", "wool": "wool", "silk": "silk",
+    "acrylic": "acrylic", "modal": "modal", "bamboo": "bamboo", "cashmere": "cashmere",
+}
+_FIBRE_RE = "|".join(sorted(_FIBRES, key=len, reverse=True))
+_UNITS = {
+    "mm": "mm", "cm": "cm", "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m",
+    "inch": "inch", "inches": "inch", "in": "inch", '"': "inch", "ft": "ft", "feet": "ft",
+}
+_LEN_UNIT = r"mm|cm|meters?|metres?|m|inch(?:es)?|ft|feet"
+_CERTS: dict[str, str] = {
+    # upper-case only tokens (they are also ordinary words or syllables in lower case)
+    "CE": "CE", "UL": "UL", "CB": "CB", "GS": "GS", "FCC": "FCC", "FDA": "FDA", "ETL": "ETL",
+    "SAA": "SAA", "CCC": "CCC", "UKCA": "UKCA", "REACH": "REACH", "ERP": "ErP", "ErP": "ErP",
+    "PSE": "PSE", "VDE": "VDE", "TUV": "TÜV", "TÜV": "TÜV", "LFGB": "LFGB", "CPSIA": "CPSIA",
+    "BSCI": "BSCI", "GOTS": "GOTS", "DLC": "DLC", "CQC": "CQC", "LVD": "LVD", "EMC": "EMC",
+    "RoHS": "RoHS", "ROHS": "RoHS", "Rohs": "RoHS", "rohs": "RoHS", "OEKO-TEX": "OEKO-TEX",
+    "Oeko-Tex": "OEKO-TEX", "Energy Star": "Energy Star", "ENERGY STAR": "Energy Star",
+}
+_CERT_RE = "|".join(re.escape(c) for c in sorted(_CERTS, key=len, reverse=True))
+_CONDITIONS = {
+    "brand new": "new", "100% new": "new", "new": "new", "original": "original",
+    "genuine": "original", "authentic": "original", "refurbished": "refurbished",
+    "renewed": "refurbished", "used": "used", "second hand": "used", "second-hand": "used",
+    "secondhand": "used", "pre-owned": "used", "replica": "counterfeit", "fake": "counterfeit",
+    "counterfeit": "counterfeit", "copy": "counterfeit", "1:1 copy": "counterfeit",
+}
+#: which condition values exclude each other: new vs used, original vs counterfeit
+_CONDITION_GROUP = {
+    "new": "wear", "refurbished": "wear", "used": "wear",
+    "original": "authenticity", "counterfeit": "authenticity",
+}
+
+
+def _composition(m: re.Match[str]) -> str:
+    parts = re.findall(rf"(\d{{1,3}}(?:\.\d)?)\s?%\s*({_FIBRE_RE})", m.group(0), re.IGNORECASE)
+    return ", ".join(f"{_num(p)}% {_FIBRES[f.lower()]}" for p, f in parts)
+
+
+def _blend(m: re.Match[str]) -> str:
+    first, second = _FIBRES[m.group(3).lower()], _FIBRES[m.group(4).lower()]
+    return f"{_num(m.group(1))}% {first}, {_num(m.group(2))}% {second}"
+
+
+def _length(m: re.Match[str]) -> str | None:
+    before = m.string[max(0, m.start() - 5) : m.start()]
+    if re.search(r"(?:usd|\$|rmb|eur|€|¥)\s*$", before, re.IGNORECASE):
+        return None  # "USD 5 m" is money, not a length
+    unit = _UNITS[m.group(2).lower()]
+    return f"{_num(m.group(1))}{unit}"
+
+
+def _dimension(m: re.Match[str]) -> str:
+    nums = [_num(g) for g in m.groups()[:3] if g]
+    return "x".join(nums) + _UNITS.get(m.group(4).lower(), m.group(4).lower())
+
+
+def _voltage(m: re.Match[str]) -> str:
+    low, high = _num(m.group(1)), m.group(2)
+    return f"{low}-{_num(high)}V" if high else f"{low}V"
+
+
+def _power(m: re.Match[str]) -> str:
+    unit = "kW" if m.group(2).lower() == "kw" else "W"
+    return f"{_num(m.group(1))}{unit}" + ("/m" if m.group(3) else "")
+
+
+def _colour_temperature(m: re.Match[str]) -> str | None:
+    kelvin = int(m.group(1))
+    return f"{kelvin}K" if 1500 <= kelvin <= 10000 else None
+
+
+def _condition(m: re.Match[str]) -> str | None:
+    word = re.sub(r"\s+", " ", m.group("cond").lower())
+    return _CONDITIONS.get(word)
+
+
+_CONDITION_GOODS = (
+    r"(?:products?|goods|items?|units?|parts?|chips?|phones?|strips?|stock|condition|"
+    r"brand|quality|packing|packaging|box(?:es)?|models?|devices?|machines?)"
+)
+
+_PATTERNS: tuple[_Pattern, ...] = (
+    _p("ip_rating", r"(?<![A-Za-z0-9])IP\s?-?([0-6X])([0-9X])(K)?(?![A-Za-z0-9])", _ip),
+    _p(
+        "waterproof",
+        r"(?<![A-Za-z])(?:water[\s-]?proof|water[\s-]?tight)(?![A-Za-z])|防水",
+        lambda m: "waterproof",
+    ),
+    _p(
+        "material_grade",
+        rf"(?<![A-Za-z0-9])(?:(?:SUS|SS|AISI)\s?-?)?({_STAINLESS_GRADES})(?![0-9])\s*#?\s*"
+        r"(?:stainless(?:\s+steel)?|不锈钢|SS(?![A-Za-z]))",
+        lambda m: f"{m.group(1).upper()} stainless steel",
+    ),
+    _p(
+        "material_grade",
+        rf"stainless(?:\s+steel)?\s*(?:grade\s*|SUS\s?)?({_STAINLESS_GRADES})(?![0-9])",
+        lambda m: f"{m.group(1).upper()} stainless steel",
+    ),
+    _p(
+        "material_grade",
+        rf"(?<![A-Za-z0-9])(?:SUS|SS|AISI)\s?-?({_STAINLESS_GRADES})(?![0-9])",
+        lambda m: f"{m.group(1).upper()} stainless steel",
+    ),
+    _p(
+        "material_grade",
+        rf"(?<![0-9])({_ALU_GRADES})(?:-T\d+)?\s*(?:alumin(?:i)?um|alloy|铝)",
+        lambda m: f"{m.group(1)} aluminium",
+    ),
+    _p(
+        "material_grade",
+        rf"alumin(?:i)?um(?:\s+alloy)?\s*({_ALU_GRADES})(?![0-9])",
+        lambda m: f"{m.group(1)} aluminium",
+    ),
+    _p(
+        "material",
+        r"(?<![A-Za-z])(?:genuine|real|full[\s-]grain|top[\s-]grain)\s+leather|cowhide|真皮",
+        lambda m: "genuine leather",
+    ),
+    _p(
+        "material",
+        r"(?<![A-Za-z])(?:PU|faux|synthetic|artificial|vegan)\s+leather|人造革",
+        lambda m: "PU leather",
+    ),
+    _p(
+        "conductor",
+        r"(?<![A-Za-z])(?:pure|solid|oxygen[\s-]free)\s+copper|(?<![A-Za-z])OFC(?![A-Za-z])|纯铜",
+        lambda m: "pure copper",
+    ),
+    _p(
+        "conductor",
+        r"(?<![A-Za-z])CCA(?![A-Za-z])|copper[\s-]clad\s+alumin(?:i)?um|铜包铝",
+        lambda m: "copper-clad aluminium",
+    ),
+    _p("certificate", rf"(?<![A-Za-z])({_CERT_RE})(?![A-Za-z])", lambda m: _CERTS[m.group(1)], 0),
+    _p(
+        "certificate",
+        r"(?<![A-Za-z])ISO\s?-?(9001|14001|45001|13485|22000|17025|50001)(?![0-9])",
+        lambda m: f"ISO {m.group(1)}",
+    ),
+    _p(
+        "certificate",
+        r"(?<![A-Za-z])EN\s?-?(71|\d{4,5})(?:-\d+)?(?![0-9])",
+        lambda m: f"EN {m.group(1)}" if m.group(1) != "71" else "EN71",
+        0,
+    ),
+    _p(
+        "composition",
+        rf"\d{{1,3}}(?:\.\d)?\s?%\s*(?:{_FIBRE_RE})"
+        rf"(?:\s*(?:[,/+&]|and)?\s*\d{{1,3}}(?:\.\d)?\s?%\s*(?:{_FIBRE_RE}))*",
+        _composition,
+    ),
+    _p(
+        "composition",
+        rf"(?<![0-9])(\d{{2}})\s?/\s?(\d{{2}})\s+({_FIBRE_RE})[\s/-]?({_FIBRE_RE})",
+        _blend,
+    ),
+    _p("composition", r"(?<![A-Za-z])pure\s+cotton|纯棉", lambda m: "100% cotton"),
+    _p(
+        "weight_gsm",
+        r"(?<![0-9])(\d{2,4})\s?(?:gsm|g/m2|g/m²|grams?\s+per\s+square\s+met(?:er|re))(?![A-Za-z])",
+        lambda m: f"{m.group(1)}gsm",
+    ),
+    _p(
+        "condition",
+        r"(?<![A-Za-z0-9])(?P<cond>brand[\s-]new|100%\s?new|refurbished|renewed|second[\s-]?hand"
+        r"|pre-owned|replica|counterfeit|1:1 copy)(?![A-Za-z])",
+        _condition,
+    ),
+    _p(
+        "condition",
+        rf"(?<![A-Za-z])(?P<cond>new|original|genuine|authentic|fake|used)\s+(?:and\s+\w+\s+)?"
+        rf"{_CONDITION_GOODS}(?![A-Za-z])",
+        _condition,
+    ),
+    _p(
+        "condition",
+        r"(?<![A-Za-z])(?:is|are|were|was|be)\s+(?:all\s+|obviously\s+|clearly\s+|100%\s+)?"
+        r"(?P<cond>new|original|genuine|authentic|fake|used)(?![A-Za-z])(?!\s+(?:to|for|in|by|as|with)\b)",
+        _condition,
+    ),
+    _p(
+        "condition",
+        r"(?<![A-Za-z])(?:not|no\s+longer)\s+(?:brand\s+)?(?P<cond>new|original|genuine)(?![A-Za-z])",
+        _condition,
+    ),
+    _p(
+        "dimension",
+        r"(?<![0-9.])(\d+(?:\.\d+)?)\s?[x×*]\s?(\d+(?:\.\d+)?)(?:\s?[x×*]\s?(\d+(?:\.\d+)?))?\s?"
+        r"(mm|cm|m|inch|in|\")(?![A-Za-z])",
+        _dimension,
+    ),
+    _p(
+        "thickness",
+        rf"(?<![0-9.])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})\s+(?:thick|thickness)(?![A-Za-z])",
+        _length,
+    ),
+    _p("length", rf"(?<![0-9.,])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})(?![A-Za-z0-9²³])", _length),
+    _p(
+        "size",
+        r"(?<![A-Za-z])size\s*:?\s*(XXS|XS|S|M|L|XL|XXL|XXXL|[2-6]XL|\d{2}(?:\.5)?)(?![A-Za-z0-9])",
+        lambda m: m.group(1).upper(),
+    ),
+    _p(
+        "voltage",
+        r"(?<![0-9.])(?:(?:AC|DC)\s?)?(\d{1,4}(?:\.\d+)?)(?:\s?[-~]\s?(\d{1,4}))?\s?(?:V|volts?)"
+        r"(?![A-Za-z])",
+        _voltage,
+    ),
+    _p(
+        "power",
+        r"(?<![0-9.])(\d+(?:\.\d+)?)\s?(kW|W|watts?)(?![A-Za-z])(\s?/\s?m(?![A-Za-z])|\s?per\s?met(?:er|re))?",
+        _power,
+    ),
+    _p("color_temperature", r"(?<![0-9.])(\d{4,5})\s?K(?![A-Za-z])", _colour_temperature),
+    _p(
+        "led_density",
+        r"(?<![0-9.])(\d{2,3})\s?(?:LEDs?|D)\s?(?:/|per\s+)\s?(?:m|meter|metre)(?![A-Za-z])",
+        lambda m: f"{m.group(1)} LEDs/m",
+    ),
+    _p(
+        "chip_type",
+        r"(?<![A-Za-z0-9])(?:SMD\s?(2835|3528|3014|5050|5630|5730|2216)|(2835|3528|3014|5050|5630"
+        r"|5730|2216)\s?(?:SMD|LEDs?|chips?))(?![A-Za-z0-9])|LED\s+strips?\s+(2835|3528|5050|5630)",
+        lambda m: next(g for g in m.groups() if g),
+    ),
+    _p("capacity", r"(?<![0-9.])(\d{3,6})\s?mAh(?![A-Za-z])", lambda m: f"{m.group(1)}mAh"),
+    _p(
+        "luminous_flux",
+        r"(?<![0-9.])(\d{2,6})\s?(?:lm|lumens?)(?![A-Za-z])",
+        lambda m: f"{m.group(1)}lm",
+    ),
+)
+
+#: every attribute find_specs can return
+ATTRIBUTES: tuple[str, ...] = tuple(dict.fromkeys(p.attribute for p in _PATTERNS))
+
+# --- negation ----------------------------------------------------------------------------------
+
+#: where a negation stops applying: punctuation and contrastive words start a new clause
+_CLAUSE_BREAK = re.compile(r"[.;:!?\n。；！？，,]|\b(?:but|however|although|while|whereas)\b", re.I)
+_NEG_BEFORE = re.compile(
+    r"(?:\b(?:no|not|non|never|without|lacks?|lacking|missing|absent|neither|nor|none|fake|"
+    r"false|cannot|can't|isn't|aren't|wasn't|weren't|doesn't|don't|didn't|hasn't|haven't|"
+    r"hadn't|won't)\b|\bnon-|没有|不是|不|无|非)",
+    re.IGNORECASE,
+)
+_NEG_AFTER = re.compile(
+    r"^[\s\w-]{0,30}?\b(?:is|are|was|were)?\s*(?:missing|absent|fake|forged|false|invalid|expired|"
+    r"not\s+(?:there|present|found|valid|real|genuine))\b|^\s*(?:不合格|没有|缺失)",
+    re.IGNORECASE,
+)
+#: at most this many words between a negation and the spec it negates ("no CE or RoHS mark")
+_NEG_WINDOW_WORDS = 4
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, start):
+        if not (m.group(0) == "," and _inside_number(text, m.start())):
+            left = m.end()
+    right_m = _CLAUSE_BREAK.search(text, end)
+    return left, (right_m.start() if right_m else len(text))
+
+
+def _inside_number(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+
+
+def _is_negated(text: str, start: int, end: int) -> bool:
+    """True when a negation word governs the spec at ``text[start:end]`` in its own clause."""
+    left, right = _clause_bounds(text, start, end)
+    before = text[left:start]
+    for m in _NEG_BEFORE.finditer(before):
+        gap = before[m.end() :]
+        near = len(re.findall(r"[A-Za-z0-9]+", gap)) <= _NEG_WINDOW_WORDS
+        if near and not re.search(r"\bonly\b", gap, re.I):  # "not only CE but also RoHS"
+            return True
+    if re.match(r"(?:not|no\s+longer)\b", text[start:end], re.I):  # the spec's own words: "not new"
+        return True
+    return bool(_NEG_AFTER.search(text[end:right]))
+
+
+# --- extraction --------------------------------------------------------------------------------
+
+
+def _candidates(text: str) -> Iterable[Spec]:
+    for pattern in _PATTERNS:
+        for m in pattern.regex.finditer(text):
+            value = pattern.value(m)
+            if not value or not m.group(0).strip():
+                continue
+            raw = m.group(0).strip()
+            start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            yield Spec(pattern.attribute, value, raw, start, start + len(raw))
+
+
+def find_specs(text: str) -> list[Spec]:
+    """Every spec in ``text``, in order of appearance, overlapping matches resolved longest first.
+
+    "IP65 waterproof, CE and RoHS certified" gives ip_rating IP65, waterproof, certificate CE,
+    certificate RoHS; "label says IP20, strips are not waterproof" gives IP20 and a negated
+    waterproof.
+    """
+    if not text:
+        return []
+    chosen: list[Spec] = []
+    taken: list[tuple[int, int]] = []
+    ordered = sorted(_candidates(text), key=lambda s: (-(s.end - s.start), s.start))
+    for spec in ordered:
+        if any(spec.start < e and s < spec.end for s, e in taken):
+            continue
+        taken.append((spec.start, spec.end))
+        chosen.append(spec)
+    chosen.sort(key=lambda s: s.start)
+    return [
+        Spec(s.attribute, s.value, s.raw, s.start, s.end, _is_negated(text, s.start, s.end))
+        for s in chosen
+    ]
+
+
+# --- comparison --------------------------------------------------------------------------------
+
+
+def spec_key(spec: Spec) -> tuple[str, str]:
+    """What a spec is *about*: two specs with the same key answer the same question.
+
+    Certificates are about one certificate each (CE and RoHS do not contradict each other, CE and
+    "no CE" do); stainless and aluminium grades are separate questions; conditions split into
+    wear (new/used) and authenticity (original/counterfeit).
+    """
+    if spec.attribute == "certificate":
+        return ("certificate", spec.value)
+    if spec.attribute == "material_grade":
+        return ("material_grade", spec.value.split(" ", 1)[-1])
+    if spec.attribute == "condition":
+        return ("condition", _CONDITION_GROUP.get(spec.value, spec.value))
+    return (spec.attribute, "")
+
+
+def _ip_digits(value: str) -> tuple[int | None, int | None]:
+    m = re.fullmatch(r"IP([0-6X])([0-9X])K?", value)
+    if not m:
+        return None, None
+    solid, water = m.groups()
+    return (None if solid == "X" else int(solid)), (None if water == "X" else int(water))
+
+
+def _waterproof_from_ip(spec: Spec) -> bool | None:
+    """IPx5 and above resist water jets: the usual meaning of "waterproof" for a product."""
+    water = _ip_digits(spec.value)[1]
+    if water is None:
+        return None
+    return (water >= 5) != spec.negated
+
+
+def _ip_meets(promised: Spec, observed: Spec) -> bool:
+    """An observed rating at least as protective as the promised one is no contradiction."""
+    if promised.negated or observed.negated:
+        return promised.negated == observed.negated and promised.value == observed.value
+    p, o = _ip_digits(promised.value), _ip_digits(observed.value)
+    for want, got in zip(p, o, strict=True):
+        if want is not None and (got is None or got < want):
+            return False
+    return True
+
+
+def _agrees(promised: Spec, observed: Spec) -> bool:
+    if promised.attribute == "ip_rating" and observed.attribute == "ip_rating":
+        return _ip_meets(promised, observed)
+    return promised.value == observed.value and promised.negated == observed.negated
+
+
+def _waterproof_view(spec: Spec) -> bool | None:
+    if spec.attribute == "waterproof":
+        return not spec.negated
+    if spec.attribute == "ip_rating":
+        return _waterproof_from_ip(spec)
+    return None
+
+
+def compare_specs(promised: Iterable[Spec], observed: Iterable[Spec]) -> list[tuple[Spec, Spec]]:
+    """Pairs (promised, observed) about the same thing that disagree.
+
+    A promised spec that some observed spec confirms gives no pair, even when another observed
+    spec differs (a second mention is not a contradiction of a confirmed one). Waterproofing is
+    also checked across IP ratings: "waterproof" against IP20, "IP65" against "not waterproof".
+    """
+    observed = list(observed)
+    pairs: list[tuple[Spec, Spec]] = []
+    for p in promised:
+        same = [o for o in observed if spec_key(o) == spec_key(p)]
+        if same and not any(_agrees(p, o) for o in same):
+            pairs.append((p, same[0]))
+            continue
+        if same or _waterproof_view(p) is None:
+            continue
+        want = _waterproof_view(p)
+        views = [(o, _waterproof_view(o)) for o in observed]
+        views = [(o, v) for o, v in views if v is not None and o.attribute != p.attribute]
+        if views and not any(v == want for _, v in views):
+            pairs.append((p, views[0][0]))
+    return pairs

@@ -1,0 +1,132 @@
+"""find_specs / compare_specs on the spec sentences sellers and inspectors actually write."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatsignals.nlp.specs import Spec, compare_specs, find_specs
+
+
+def _triples(text: str) -> list[tuple[str, str, bool]]:
+    return [(s.attribute, s.value, s.negated) for s in find_specs(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "IP65 waterproof, CE and RoHS certificate we have",
+            [("ip_rating", "IP65", False), ("waterproof", "waterproof", False),
+             ("certificate", "CE", False), ("certificate", "RoHS", False)],
+        ),
+        (
+            "label says IP20, strips are not waterproof",
+            [("ip_rating", "IP20", False), ("waterproof", "waterproof", True)],
+        ),
+        ("no CE marking on product or box", [("certificate", "CE", True)]),
+        ("The bowls are SUS304 stainless steel", [("material_grade", "304 stainless steel", False)]),
+        ("magnet test shows 201 stainless", [("material_grade", "201 stainless steel", False)]),
+        ("frame is 6061 aluminium", [("material_grade", "6061 aluminium", False)]),
+        (
+            "fabric 65/35 poly-cotton, 180gsm",
+            [("composition", "65% polyester, 35% cotton", False), ("weight_gsm", "180gsm", False)],
+        ),
+        ("100% cotton 200 g/m2", [("composition", "100% cotton", False), ("weight_gsm", "200gsm", False)]),
+        ("we have CE, FCC and ISO 9001, EN71 test report",
+         [("certificate", "CE", False), ("certificate", "FCC", False),
+          ("certificate", "ISO 9001", False), ("certificate", "EN71", False)]),
+        ("all phones brand new", [("condition", "new", False)]),
+        ("the phones are refurbished, not new",
+         [("condition", "refurbished", False), ("condition", "new", True)]),
+        ("DC 12V 14.4W/m 60 LEDs/m 3000K",
+         [("voltage", "12V", False), ("power", "14.4W/m", False),
+          ("led_density", "60 LEDs/m", False), ("color_temperature", "3000K", False)]),
+        ("IP65防水，有CE认证", [("ip_rating", "IP65", False), ("waterproof", "waterproof", False),
+                            ("certificate", "CE", False)]),
+        ("灯带不防水", [("waterproof", "waterproof", True)]),
+        ("carton 60x40x30 cm", [("dimension", "60x40x30cm", False)]),
+    ],
+)
+def test_find_specs(text: str, expected: list[tuple[str, str, bool]]) -> None:
+    assert _triples(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we received your deposit, production start today",
+        "pls pay balance USD 9,800 today",
+        "Hi dear, how are you? ceo will check",  # lower-case 'ce' inside words is no certificate
+        "new account at HSBC, original invoice attached",  # 'new'/'original' not about goods
+        "we can reach you tomorrow",  # 'reach' the verb is not REACH
+        "price USD 5 m total",
+    ],
+)
+def test_no_specs_in_ordinary_sentences(text: str) -> None:
+    assert find_specs(text) == []
+
+
+def test_offsets_quote_the_exact_words() -> None:
+    text = "Dear Tom, our strips are IP65 waterproof."
+    spec = find_specs(text)[0]
+    assert text[spec.start : spec.end] == spec.raw == "IP65"
+
+
+def test_not_only_is_no_negation() -> None:
+    assert _triples("not only CE but also RoHS") == [
+        ("certificate", "CE", False), ("certificate", "RoHS", False)
+    ]
+
+
+def test_negation_stops_at_clause_break() -> None:
+    # "not" negates the first clause only; IP20 after "but" is asserted
+    assert _triples("it is not IP65 but IP20") == [
+        ("ip_rating", "IP65", True), ("ip_rating", "IP20", False)
+    ]
+
+
+def _pairs(promised: str, observed: str) -> list[tuple[str, str]]:
+    return [(p.describe(), o.describe())
+            for p, o in compare_specs(find_specs(promised), find_specs(observed))]
+
+
+def test_story_inspection_contradicts_the_promise() -> None:
+    pairs = _pairs(
+        "IP65 waterproof, CE and RoHS certified",
+        "label says IP20, strips are not waterproof; no CE marking on product or box",
+    )
+    assert pairs == [("IP65", "IP20"), ("waterproof", "not waterproof"), ("CE", "no CE")]
+
+
+def test_confirmed_spec_gives_no_pair() -> None:
+    assert _pairs("IP65 waterproof, CE certified", "IP65 on the label, CE mark on every reel") == []
+
+
+def test_better_ip_rating_is_no_contradiction() -> None:
+    assert _pairs("IP65", "tested to IP67") == []
+    assert _pairs("IP67", "tested to IP65") == [("IP67", "IP65")]
+
+
+def test_different_certificates_do_not_contradict() -> None:
+    assert _pairs("CE certified", "RoHS report attached") == []
+
+
+def test_material_grade_mismatch() -> None:
+    assert _pairs("304 stainless steel", "lab says 201 stainless") == [
+        ("304 stainless steel", "201 stainless steel")
+    ]
+
+
+def test_waterproof_checked_against_ip_rating() -> None:
+    assert _pairs("waterproof strips", "the label says IP20") == [("waterproof", "IP20")]
+    assert _pairs("waterproof strips", "the label says IP67") == []
+
+
+def test_condition_groups() -> None:
+    assert _pairs("brand new phones", "the phones are used") == [("new", "used")]
+    assert _pairs("brand new phones", "these are fake goods") == []  # new vs fake: other question
+
+
+def test_spec_is_hashable_value() -> None:
+    spec = Spec("certificate", "CE", "CE", 0, 2)
+    assert spec.describe() == "CE" and not spec.negated and {spec}
