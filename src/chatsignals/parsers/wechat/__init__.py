@@ -1,0 +1,5 @@
+"""WeChat: WeChatMsg CSV/TXT/HTML exports and copied chat text.
+
+Importing the package registers ``wechat_csv``, ``wechat_txt``, ``wechat_html`` and
+``wechat_paste``.
+"""
