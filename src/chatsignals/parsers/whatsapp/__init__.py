@@ -1,0 +1,477 @@
+"""WhatsApp chat exports: the .txt file (Android and iOS, any locale) and the .zip with media.
+
+How a file is read (one pass, vectorised; no Python work per single-line message):
+
+1. The text is split into lines and ONE header layout is chosen from the first lines
+   (:mod:`.layouts`); only lines matching that layout's strict pattern start a message, so a
+   pasted line from another chat with another layout stays in the body it belongs to.
+2. The strict pattern runs over every line at once in pyarrow (RE2), capturing date parts,
+   time parts, AM/PM, author and the first body line; continuation lines are joined in Python
+   only for the messages that have them.
+3. Day/month order comes from the whole file (a first field above 12 is a day, a second one
+   above 12 makes it month-first), ``--date-order`` forces it, and an undecidable file is read
+   the way that keeps consecutive messages closest in time, with a warning in the tally.
+4. Timestamps are naive wall-clock times assembled with numpy from the parts
+   (``naive_timestamps=True``: the reading layer applies ``--tz``); ``timestamp_raw`` keeps the
+   date and time exactly as written.
+5. Media lines (:mod:`.markers`) fill ``attachments`` and ``message_type``; deleted and edited
+   markers set ``is_deleted``/``is_edited`` (an appended edit marker is cut from the text).
+   Lines without ``Name: `` are system notices (``is_system``, no sender).
+
+A zip export is opened only through :class:`~chatsignals.sources.SafeZip`; its chat member
+(``_chat.txt``, ``WhatsApp Chat with X.txt`` and translations) is parsed as above and the
+attachments named in the chat are matched to the zip's members. Locators in a zip are
+``<member>:L12``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...errors import InputError
+from ...sources import SafeZip, Source, decode_utf, looks_binary
+from ...table import ParseTally
+from .. import register
+from ..base import ParseOptions, Parser, ParseResult
+from . import markers
+from .layouts import MARKS, Layout, infer_layout
+
+__all__ = ["WhatsAppParser", "parse_text", "title_from_name"]
+
+_TITLE = re.compile(
+    r"^(?:WhatsApp[ -]Chat (?:with|mit|-)|Chat de WhatsApp con|Discussion WhatsApp avec|"
+    r"Conversa do WhatsApp com|Chat WhatsApp con|WhatsApp-chat met|WhatsApp-chatt med|"
+    r"Чат WhatsApp с|与)\s*(?P<title>.+?)(?:的\s*WhatsApp\s*聊天)?(?: \(\d+\))?\.(?:txt|zip)$",
+    re.IGNORECASE,
+)
+_EXPORT_HINT = re.compile(r"whatsapp|^_chat\.txt$", re.IGNORECASE)
+
+_MEDIA_PREFILTER = "|".join(
+    re.sub(r"\(\?P<\w+>", "(?:", p)
+    for p in (markers.MEDIA_OMITTED, markers.IOS_OMITTED, markers.ATTACHED_TAG, markers.FILE_ATTACHED)
+)
+
+
+def title_from_name(name: str) -> str | None:
+    """"WhatsApp Chat with Lily Chen.txt" -> "Lily Chen" (and the other languages' names)."""
+    m = _TITLE.match(posixpath.basename(name.replace("\\", "/")))
+    return m["title"].strip() if m else None
+
+
+def is_chat_member(name: str) -> bool:
+    """A zip member that is a WhatsApp chat text: ``_chat.txt`` or ``WhatsApp Chat ... .txt``."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    if not base.lower().endswith(".txt") or base.startswith("."):
+        return False
+    return base == "_chat.txt" or bool(_EXPORT_HINT.search(base)) or title_from_name(base) is not None
+
+
+# --- lines ---------------------------------------------------------------------------------------
+
+
+def split_lines(text: str) -> list[str]:
+    """The file's lines, 1:1 with line numbers (CRLF read as one break, final newline ignored)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _blank_mask(arr: pa.Array) -> np.ndarray:
+    length = pc.utf8_length(pc.utf8_trim(arr, characters=" \t\u00a0\u202f\u3000" + MARKS))
+    return np.asarray(pc.equal(length, 0).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _np(arr: pa.Array | pa.ChunkedArray, dtype: str = "int64") -> np.ndarray:
+    return np.asarray(pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _bool(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def _civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[D] days, validity): impossible dates (31.02., month 13) are invalid."""
+    ok = (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1970) & (y < 2200)
+    months = np.where(ok, (y - 1970) * 12 + (m - 1), 0).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + np.where(ok, d - 1, 0).astype("timedelta64[D]")
+    ok &= days.astype("datetime64[M]") == months
+    return days, ok
+
+
+def _gap_sum(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> float:
+    days, ok = _civil(y, m, d)
+    values = days[ok].astype("int64")
+    return float(np.abs(np.diff(values)).sum()) if len(values) > 1 else 0.0
+
+
+def _guess_order(a: np.ndarray, b: np.ndarray, y: np.ndarray, us_clock: bool) -> tuple[str, str]:
+    """DMY or MDY for a file whose dates never show a day above 12, and why."""
+    dmy, mdy = _gap_sum(y, b, a), _gap_sum(y, a, b)
+    if dmy < mdy:
+        return "DMY", "consecutive messages are closer in time that way"
+    if mdy < dmy:
+        return "MDY", "consecutive messages are closer in time that way"
+    if us_clock:
+        return "MDY", "US-style clock with AM/PM"
+    return "DMY", "the more common order worldwide"
+
+
+def date_order(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, layout: Layout, options: ParseOptions,
+    tally: ParseTally, us_clock: bool = False,
+) -> str:
+    """DMY, MDY or YMD for the whole file: forced, decided by a day above 12, or guessed."""
+    if layout.ymd:
+        if options.date_order not in (None, "YMD"):
+            tally.warn(f"--date-order {options.date_order} ignored: this export writes the year first")
+        return "YMD"
+    if options.date_order:
+        return options.date_order
+    a_big, b_big = int((a > 12).sum()), int((b > 12).sum())
+    if a_big and not b_big:
+        return "DMY"
+    if b_big and not a_big:
+        return "MDY"
+    if a_big and b_big:
+        order = "DMY" if a_big >= b_big else "MDY"
+        tally.warn(
+            f"dates contradict each other ({a_big} need day-first, {b_big} month-first): read as "
+            f"{order}; headers impossible in that order have no timestamp"
+        )
+        return order
+    order, why = _guess_order(a, b, np.where(c < 100, c + 2000, c), us_clock)
+    tally.warn(
+        f"day and month cannot be told apart (no date has a day above 12): read as {order} "
+        f"({why}); pass --date-order DMY or MDY to force"
+    )
+    return order
+
+
+def timestamps(
+    parts: pa.StructArray, layout: Layout, options: ParseOptions, tally: ParseTally
+) -> np.ndarray:
+    """Naive datetime64[ns] for every header (NaT where the date or time is impossible)."""
+    a, b, c = _np(parts.field("a")), _np(parts.field("b")), _np(parts.field("c"))
+    h, mi = _np(parts.field("h")), _np(parts.field("mi"))
+    ss = _np(parts.field("ss")) if layout.seconds else np.zeros_like(h)
+    us_clock = False
+    if layout.twelve_hour:
+        ap = parts.field("ap")
+        pm = _bool(pc.match_substring_regex(ap, "^[Pp]"))
+        h = np.where(h > 12, h, h % 12 + 12 * pm)  # "13:37 p.m." stays 13:37
+        us_clock = layout.date_sep == "/" and bool(len(ap)) and str(ap[0]) in ("AM", "PM")
+    order = date_order(a, b, c, layout, options, tally, us_clock)
+    y, m, d = {"DMY": (c, b, a), "MDY": (c, a, b), "YMD": (a, b, c)}[order]
+    y = np.where(y < 100, y + 2000, y)
+    days, ok = _civil(y, m, d)
+    ok &= (h < 24) & (mi < 60) & (ss < 60)
+    secs = days.astype("datetime64[s]") + (h * 3600 + mi * 60 + ss).astype("timedelta64[s]")
+    out = np.where(ok, secs, np.datetime64("NaT")).astype("datetime64[ns]")
+    bad = int((~ok).sum())
+    if bad:
+        first = str(parts.field("raw")[int(np.flatnonzero(~ok)[0])])
+        tally.warn(
+            f"{bad} message header(s) have an impossible date or time as {order} (first: "
+            f"{first!r}): kept with an empty timestamp"
+        )
+    return out
+
+
+# --- the text parse -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Lines:
+    """The line-level view of a file: which lines start messages and where each message ends."""
+
+    lines: list[str]
+    arr: pa.Array
+    heads: np.ndarray  # line index of every header
+    ends: np.ndarray  # last non-blank line index of every message
+    parts: pa.StructArray  # the header pattern's groups, one row per header
+
+
+def _scan(lines: list[str], layout: Layout, display: str, tally: ParseTally) -> _Lines:
+    arr = pa.array(lines, type=pa.large_string() if len(lines) > 2_000_000 else pa.string())
+    matched = pc.extract_regex(arr, layout.pattern())
+    is_head = np.asarray(matched.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    heads = np.flatnonzero(is_head)
+    if not len(heads):
+        raise InputError(display, f"no line starts with a WhatsApp header ({layout.describe()})")
+    blank = _blank_mask(arr) & ~is_head
+    first = int(heads[0])
+    for i in range(first):
+        if blank[i]:
+            tally.blank_lines += 1
+        else:
+            tally.skip(f"L{i + 1}", "text before the first message header")
+    body = ~is_head[first:]
+    tally.blank_lines += int(blank[first:].sum())
+    tally.continuation_lines += int((body & ~blank[first:]).sum())
+    idx = np.arange(len(lines))
+    last_kept = np.maximum.accumulate(np.where(is_head | ~blank, idx, -1))
+    nxt = np.append(heads[1:], len(lines))
+    ends = last_kept[nxt - 1]
+    return _Lines(lines, arr, heads, ends, matched.filter(pa.array(is_head)))
+
+
+def _texts(scan: _Lines) -> pa.Array:
+    """Message texts: the header line's body, plus continuation lines where there are any."""
+    body = scan.parts.field("body")
+    multi = np.flatnonzero(scan.ends > scan.heads)
+    if not len(multi):
+        return body
+    firsts = body.take(pa.array(multi)).to_pylist()
+    lines = scan.lines
+    joined = [
+        "\n".join([first, *lines[int(scan.heads[k]) + 1 : int(scan.ends[k]) + 1]])
+        for first, k in zip(firsts, multi, strict=True)
+    ]
+    mask = np.zeros(len(body), dtype=bool)
+    mask[multi] = True
+    return pc.replace_with_mask(body, pa.array(mask), pa.array(joined, type=body.type))
+
+
+def _locators(scan: _Lines, prefix: str) -> pa.Array:
+    start = pc.cast(pa.array(scan.heads + 1), pa.string())
+    end = pc.cast(pa.array(scan.ends + 1), pa.string())
+    single = pc.binary_join_element_wise(f"{prefix}L", start, "")
+    multi = pc.binary_join_element_wise(f"{prefix}L", start, "-L", end, "")
+    return pc.if_else(pa.array(scan.ends > scan.heads), multi, single)
+
+
+def _strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr))
+
+
+def _media(text: pa.Array, n: int) -> tuple[list[list[str]] | None, np.ndarray]:
+    """(attachments per row, or None when no row has any; message types)."""
+    kinds = np.full(n, "text", dtype=object)
+    links = _bool(pc.match_substring_regex(text, markers.URL))
+    kinds[links] = "link"
+    hits = np.flatnonzero(_bool(pc.match_substring_regex(text, _MEDIA_PREFILTER)))
+    if not len(hits):
+        return None, kinds
+    attachments: list[list[str]] = [[] for _ in range(n)]
+    for k, value in zip(hits, text.take(pa.array(hits)).to_pylist(), strict=True):
+        names, kind = markers.media_of(value)
+        if names:
+            attachments[k] = names
+            kinds[k] = kind
+    return attachments, kinds
+
+
+def _edited(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Cut an appended "<This message was edited>" from the text; mark the row edited."""
+    marked = _bool(pc.match_substring_regex(text, markers.EDITED))
+    only = _bool(pc.match_substring_regex(text, "^" + markers.EDITED))
+    appended = marked & ~only
+    if appended.any():
+        cut = pc.replace_substring_regex(text, markers.EDITED, "")
+        text = pc.if_else(pa.array(appended), cut, text)
+    return text, marked
+
+
+def _senders(parts: pa.StructArray, text: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """(sender or null, text, is_system): no "Name: " means a notice; so do subject changes."""
+    author = pc.utf8_trim(parts.field("author"), characters=MARKS + " ")
+    has_author = _bool(pc.greater(pc.utf8_length(author), 0))
+    notice = _bool(pc.match_substring_regex(author, markers.NOTICE_AUTHOR)) & has_author
+    if notice.any():
+        whole = pc.binary_join_element_wise(parts.field("author"), text, ": ")
+        text = pc.if_else(pa.array(notice), whole, text)
+        has_author &= ~notice
+    sender = pc.if_else(pa.array(has_author), author, pa.scalar(None, author.type))
+    return sender, text, ~has_author
+
+
+def parse_text(
+    text: str,
+    display: str,
+    options: ParseOptions,
+    tally: ParseTally,
+    title: str | None = None,
+    locator_prefix: str = "",
+) -> pd.DataFrame:
+    """Parse the text of one WhatsApp export into a partial message frame (naive timestamps)."""
+    if not text.strip(MARKS + " \t\r\n\u00a0"):
+        raise InputError(display, "empty file (no text)")
+    lines = split_lines(text)
+    layout, _ = infer_layout(lines)
+    if layout is None:
+        raise InputError(
+            display,
+            "no WhatsApp message header found (like '03.03.25, 09:15 - Name: text' or "
+            "'[3/3/25, 9:15:32 AM] Name: text')",
+        )
+    _check_line_lengths(lines, display, tally)
+    scan = _scan(lines, layout, display, tally)
+    n = len(scan.heads)
+    stamps = timestamps(scan.parts, layout, options, tally)
+    body = pc.utf8_ltrim(_texts(scan), characters=MARKS)
+    sender, body, system = _senders(scan.parts, body)
+    body, edited = _edited(body)
+    deleted = _bool(pc.match_substring_regex(body, markers.DELETED))
+    attachments, kinds = _media(body, n)
+    system = system | deleted
+    kinds[system] = "system"
+    kinds[deleted] = "deleted"
+    frame = pd.DataFrame(
+        {
+            "timestamp": stamps,
+            "timestamp_raw": _strings(scan.parts.field("raw")),
+            "sender": _strings(sender),
+            "text": _strings(body),
+            "is_system": system,
+            "is_deleted": deleted,
+            "is_edited": edited,
+            "message_type": pd.Series(kinds, dtype="string"),
+            "source_locator": _strings(_locators(scan, locator_prefix)),
+        }
+    )
+    if attachments is not None:
+        frame["attachments"] = attachments
+    frame["conversation_title"] = pd.Series([title] * n if title else [None] * n, dtype="string")
+    tally.system_lines += int(system.sum())
+    tally.messages += int(n - system.sum())
+    return frame
+
+
+def _check_line_lengths(lines: list[str], display: str, tally: ParseTally) -> None:
+    """Refuse nothing, but say so when a single line is beyond the per-message limit."""
+    limit = 20 * 1024 * 1024
+    longest = max((len(line) for line in lines), default=0)
+    if longest > limit:
+        tally.warn(f"a line of {longest:,} characters is longer than {limit:,}: kept whole")
+
+
+# --- zip ----------------------------------------------------------------------------------------
+
+
+def _match_media(frame: pd.DataFrame, members: dict[str, str], tally: ParseTally) -> set[str]:
+    """Point attachment names at the zip members that hold them; return the members used."""
+    used: set[str] = set()
+    if "attachments" not in frame:
+        return used
+    missing: list[str] = []
+    matched = []
+    for names in frame["attachments"]:
+        row = []
+        for name in names:
+            member = members.get(name) or members.get(posixpath.basename(name))
+            if member:
+                used.add(member)
+                row.append(member)
+            else:
+                row.append(name)
+                if not _is_marker(name):
+                    missing.append(name)
+        matched.append(row)
+    frame["attachments"] = matched
+    if missing:
+        tally.warn(
+            f"{len(missing)} attachment(s) named in the chat are not in the zip (first: {missing[0]!r})"
+        )
+    return used
+
+
+def _is_marker(name: str) -> bool:
+    return name.startswith("<") or name.endswith(("omitted", "weggelassen", "omitido", "omis"))
+
+
+# --- the parser ---------------------------------------------------------------------------------
+
+
+def _head_text(head: bytes) -> str:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) // 2 * 2].decode("utf-16", errors="ignore")
+    return head.decode("utf-8", errors="ignore")
+
+
+@register
+class WhatsAppParser(Parser):
+    name = "whatsapp"
+    platform = "whatsapp"
+    description = (
+        "WhatsApp chat export (.txt from Android or iOS in any locale, or the .zip with media): "
+        "recognised by its message headers ('03.03.25, 09:15 - Name:' / '[3/3/25, 9:15:32 AM] "
+        "Name:') or, in a zip, a _chat.txt / 'WhatsApp Chat with ...' member"
+    )
+    suffixes = (".txt", ".zip")
+
+    def detect(self, source: Source) -> float:
+        if source.is_zip():
+            with SafeZip(source) as zf:
+                return 0.95 if any(is_chat_member(n) for n in zf.names()) else 0.0
+        head = source.head
+        if looks_binary(head):
+            return 0.0
+        lines = _head_text(head).splitlines()
+        if len(head) == 64 * 1024 and len(lines) > 1:
+            lines.pop()  # cut mid-line
+        layout, hits = infer_layout(lines, limit=400)
+        if layout is None:
+            return 0.0
+        score = 0.6 + 0.35 * min(1.0, hits / 10)
+        first = next((ln for ln in lines if ln.strip(MARKS + " \t")), "")
+        if not layout.compiled().match(first):
+            score *= 0.5  # a header further down: pasted chat in another format
+        if layout.signal_like:
+            score = min(score, 0.4)  # "[2025-03-03, 09:15] Name:" is signal-export's layout
+        return score
+
+    def parse(self, source: Source, options: ParseOptions) -> ParseResult:
+        tally = self.new_tally(source)
+        if source.is_zip():
+            return ParseResult(self._parse_zip(source, options, tally), tally, naive_timestamps=True)
+        if looks_binary(source.head):
+            raise InputError(source.display, "binary file, not a WhatsApp chat export")
+        text = source.read_text()
+        frame = parse_text(text, source.display, options, tally, title=title_from_name(source.name))
+        return ParseResult(frame, tally, naive_timestamps=True)
+
+    def _parse_zip(self, source: Source, options: ParseOptions, tally: ParseTally) -> pd.DataFrame:
+        with SafeZip(source) as zf:
+            names = zf.names()
+            chats = [n for n in names if is_chat_member(n)]
+            if not chats:
+                raise InputError(
+                    source.display,
+                    "zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat with ....txt')",
+                )
+            members = {}
+            for n in names:
+                if n not in chats:
+                    members.setdefault(n, n)
+                    members.setdefault(posixpath.basename(n), n)
+            frames = []
+            used: set[str] = set()
+            for i, member in enumerate(chats):
+                text = decode_utf(zf.read(member), source.display)
+                title = title_from_name(member) or title_from_name(source.name)
+                frame = parse_text(text, source.display, options, tally, title, f"{member}:")
+                if len(chats) > 1:
+                    frame["conversation_id"] = f"whatsapp-{source.sha256[:12]}-{i + 1}"
+                used |= _match_media(frame, members, tally)
+                frames.append(frame)
+        unused = [n for n in names if n not in chats and n not in used]
+        if unused:
+            tally.warn(f"{len(unused)} file(s) in the zip are not named in the chat (first: {unused[0]!r})")
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
