@@ -1,0 +1,49 @@
+"""The dispute-ready report: report.html, report.pdf, report.json (manifest.json in manifest.py).
+
+One model (:mod:`.model`) is built from the analysis and rendered three ways, so the HTML, the PDF
+and the JSON always show the same findings, exhibit numbers and control number.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..output import records
+from .html import render_html
+from .model import build_model
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..writer import ReportOptions
+
+
+def report_json(analysis: Analysis, model: dict[str, Any]) -> dict[str, Any]:
+    """Everything in the report, machine-readable: the model plus the three tables."""
+    risk = analysis.risk
+    return {
+        "control_number": model["control_number"],
+        "report": model,
+        "messages": records(analysis.messages),
+        "promises": records(analysis.promises),
+        "findings": records(analysis.findings),
+        "risk": records(risk) if risk is not None else [],
+    }
+
+
+def write_report(analysis: Analysis, outdir: Path, options: ReportOptions) -> list[Path]:
+    """Write report.html, report.json and (unless disabled) report.pdf; return their paths."""
+    from .pdf import write_pdf
+
+    model = build_model(analysis, redact_text=options.redact, lang=options.lang)
+    html_path = outdir / "report.html"
+    html_path.write_text(render_html(model), encoding="utf-8")
+    json_path = outdir / "report.json"
+    json_path.write_text(
+        json.dumps(report_json(analysis, model), ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+    )
+    written = [html_path, json_path]
+    if options.pdf:
+        written += write_pdf(model, outdir, options.font)
+    return written
