@@ -37,6 +37,7 @@ from ..base import ParseOptions, Parser, ParseResult
 from ..wechat.textio import decode_chat_bytes, head_text, json_depth
 from .transcript import (
     AMOUNT,
+    INTERFACE_LINES,
     ORDER_ID,
     ORDER_STATUS,
     TranscriptReader,
@@ -56,6 +57,7 @@ TIME_CLASS = re.compile(r"(time|date)", re.I)
 TEXT_CLASS = re.compile(r"(text|content|bubble|body)", re.I)
 CARD_CLASS = re.compile(r"(order|trade)[-_]?card|card[-_]?(order|trade)", re.I)
 SYSTEM_CLASS = re.compile(r"(system|notice|tips?)([-_]message|[-_]msg)?$", re.I)
+COMPANY_CLASS = re.compile(r"company", re.I)
 INTERFACE_CLASS = re.compile(r"(status|read|translate|action|operate|tool|avatar|menu|btn|button)", re.I)
 MAX_SCRIPT_CHARS = 50 * 1024 * 1024
 MAX_MIME_PARTS = 5000
@@ -193,16 +195,18 @@ class AlibabaPageParser(Parser):
         interface = 0
         for index, item in enumerate(message_items(soup, max_depth, tally)):
             loc = f"element {index}"
-            row, stripped = element_row(item, loc)
+            found, stripped = element_rows(item, loc)
             interface += stripped
-            if row is None:
+            if not found:
                 tally.skip(loc, "message element without text, time or card")
-                continue
-            if row["is_system"]:
-                tally.system_lines += 1
-            else:
-                tally.messages += 1
-            rows.append(row)
+            for row in found:
+                if row["timestamp"] is None and rows:  # notices carry no time: keep their place
+                    row["timestamp"] = rows[-1]["timestamp"]
+                if row["is_system"]:
+                    tally.system_lines += 1
+                else:
+                    tally.messages += 1
+            rows += found
         if interface:
             tally.warn(f"stripped {interface} interface elements (read marks, translate buttons)")
         return rows
@@ -368,10 +372,11 @@ def _part_text(tag: Tag) -> str:
     return "\n".join(s.strip() for s in tag.get_text("\n").splitlines() if s.strip())
 
 
-def element_row(item: Tag, loc: str) -> tuple[dict[str, Any] | None, int]:
-    """One row from one message element, and how many interface parts it held."""
+def element_rows(item: Tag, loc: str) -> tuple[list[dict[str, Any]], int]:
+    """The rows of one message element (its text, then its order card when it holds both),
+    and how many interface parts it held."""
     classes = _classes(item)
-    name = time = None
+    name = time = company = None
     texts: list[str] = []
     card: Tag | None = None
     attachments: list[str] = []
@@ -385,6 +390,8 @@ def element_row(item: Tag, loc: str) -> tuple[dict[str, Any] | None, int]:
             continue
         if CARD_CLASS.search(cls):
             card = child
+        elif COMPANY_CLASS.search(cls) and company is None:
+            company = child.get_text(" ", strip=True) or None
         elif NAME_CLASS.search(cls) and name is None:
             name = child.get_text(" ", strip=True)
         elif TIME_CLASS.search(cls) and time is None:
@@ -392,11 +399,12 @@ def element_row(item: Tag, loc: str) -> tuple[dict[str, Any] | None, int]:
         elif INTERFACE_CLASS.search(cls):
             stripped += 1
         elif TEXT_CLASS.search(cls):
-            texts.append(_part_text(child))
             for img in child.find_all("img"):
                 attachments.append(str(img.get("alt") or img.get("data-name") or "image"))
             for link in child.find_all("a", attrs={"download": True}):
-                attachments.append(link.get_text(" ", strip=True) or str(link.get("download")))
+                attachments.append(str(link.get("download") or "") or link.get_text(" ", strip=True))
+                link.extract()  # the file name is an attachment, not words of the message
+            texts.append(_part_text(child))
         else:
             continue
         claimed.add(id(child))
@@ -406,32 +414,41 @@ def element_row(item: Tag, loc: str) -> tuple[dict[str, Any] | None, int]:
         "timestamp": _naive_time(time),
         "timestamp_raw": time,
         "sender": name or None,
+        "sender_id": company,
+        "sender_company": company,
         "attachments": attachments,
         "is_system": False,
         "message_type": "file" if attachments and not any(texts) else "text",
         "source_locator": loc,
+        "text": "\n".join(t for t in texts if t),
     }
     if side:
         row["side"] = side
         row["role"] = "buyer" if side == "right" else "seller"
-    if card is not None:
-        text = " · ".join(s.strip() for s in card.get_text("\n").splitlines() if s.strip())
-        order_id, amount, status = ORDER_ID.search(text), AMOUNT.search(text), ORDER_STATUS.search(text)
-        row.update(
-            text=text, is_system=True, sender=None, role="platform", message_type="order_card",
-            order_id=order_id.group(1) if order_id else None,
-            order_amount=amount.group(0) if amount else None,
-            order_status=status.group(0) if status else None,
-        )
-        return row, stripped
     if any(SYSTEM_CLASS.search(c) for c in classes):
         text = _part_text(item)
         row.update(text=text, is_system=True, sender=None, role="platform", message_type="system")
-        return (row if text else None), stripped
-    row["text"] = "\n".join(t for t in texts if t)
-    if not row["text"] and not attachments and time is None:
-        return None, stripped
-    return row, stripped
+        return ([row] if text else []), stripped
+    rows = [row] if (row["text"] or attachments or (time is not None and card is None)) else []
+    if card is not None:
+        rows.append(_card_row(row, card, f"{loc} card" if rows else loc))
+        if len(rows) == 2 and row["message_id"]:
+            rows[1]["message_id"] = f"{row['message_id']}#card"
+    return rows, stripped
+
+
+def _card_row(row: dict[str, Any], card: Tag, loc: str) -> dict[str, Any]:
+    lines = [s.strip() for s in card.get_text("\n").splitlines() if s.strip()]
+    text = " · ".join(t for t in lines if t.casefold() not in INTERFACE_LINES)
+    order_id, amount, status = ORDER_ID.search(text), AMOUNT.search(text), ORDER_STATUS.search(text)
+    return {
+        **row,
+        "text": text, "is_system": True, "sender": None, "sender_id": None, "sender_company": None,
+        "role": "platform", "message_type": "order_card", "attachments": [], "source_locator": loc,
+        "order_id": order_id.group(1) if order_id else None,
+        "order_amount": amount.group(0) if amount else None,
+        "order_status": status.group(0) if status else None,
+    }
 
 
 def _naive_time(text: str | None) -> pd.Timestamp | None:
