@@ -273,7 +273,8 @@ class Facts(_Strict):
 
 def events_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """An events frame with the standard columns and dtypes, sorted by date (stable)."""
-    frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    extras = [k for row in rows for k in row if k not in EVENT_COLUMNS]
+    frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*EVENT_COLUMNS, *extras])))
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     for name in ("type", "source", "message_id", "details"):
         frame[name] = frame[name].astype("string")
