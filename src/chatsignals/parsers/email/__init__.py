@@ -1,0 +1,184 @@
+"""E-mail into the message table: .eml files, mbox mailboxes, Outlook .msg files.
+
+One row per e-mail, platform ``email`` (Alibaba notification mails give an ``alibaba`` row with
+the supplier's message). ``text`` holds only what the sender wrote in that mail: quoted history
+goes to ``quoted_text`` (:mod:`.quotes`, :mod:`.html`), the signature to ``signature``
+(:mod:`.signature`). Charsets follow :mod:`.charsets`; threads :mod:`.threads` (call
+:func:`.threads.link_threads` on the concatenated table to join threads spread over files).
+
+Locators: ``msg 0`` for the one message of an .eml or .msg file; ``msg N`` in an mbox, where N is
+the **0-based** position of the message in the mailbox (``msg 0`` is the first).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from ...errors import InputError
+from ...sources import Source
+from ...table import ParseTally
+from .. import register
+from ..base import ParseOptions, Parser, ParseResult
+from . import mbox as mbox_reader
+from .mime import BadMessage, read_message
+from .threads import link_threads
+
+MAX_LISTED_PROBLEMS = 200
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:[ \t]?", re.MULTILINE)
+_MAIL_HEADERS = re.compile(
+    rb"^(from|date|subject|message-id|received|return-path|to|mime-version|delivered-to|"
+    rb"x-gm-thrid|x-gmail-labels|reply-to|content-type|x-mailer|authentication-results):",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _header_block(head: bytes) -> bytes:
+    """The bytes before the first blank line (the header section of a message)."""
+    head = head.lstrip(b"\xef\xbb\xbf")
+    end = re.search(rb"\r?\n\r?\n", head)
+    return head[: end.start()] if end else head
+
+
+def _looks_like_headers(block: bytes) -> float:
+    lines = [ln for ln in block.splitlines() if ln and not ln[:1].isspace()]
+    if not lines:
+        return 0.0
+    header_like = sum(1 for ln in lines if _HEADER_LINE.match(ln))
+    known = {m.group(1).lower() for m in _MAIL_HEADERS.finditer(block)}
+    if header_like < len(lines) * 0.8 or not known:
+        return 0.0
+    core = known & {b"from", b"date", b"subject", b"message-id", b"received", b"return-path", b"to"}
+    if len(core) >= 2:
+        return 0.9
+    return 0.6 if len(known) >= 2 else 0.3
+
+
+class _EmailBase(Parser):
+    platform = "email"
+
+    def _finish(
+        self, rows: list[dict[str, Any]], problems: list[tuple[str, str]], tally: ParseTally
+    ) -> ParseResult:
+        for locator, problem in problems[:MAX_LISTED_PROBLEMS]:
+            tally.warn(f"{locator}: {problem}")
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            tally.warn(f"... and {len(problems) - MAX_LISTED_PROBLEMS} more message problems not listed")
+        tally.messages = len(rows)
+        frame = pd.DataFrame(rows)
+        if rows:
+            frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+            frame["platform"] = frame["platform"].fillna("email") if "platform" in frame else "email"
+            if len(frame) > 1:
+                frame = link_threads(frame)
+        return ParseResult(frame, tally)
+
+
+def _one(data: bytes, locator: str, rows: list[dict[str, Any]], problems: list[tuple[str, str]], tally: ParseTally) -> None:
+    found: list[str] = []
+    try:
+        row = read_message(data, locator, found)
+    except BadMessage as exc:
+        tally.skip(locator, str(exc))
+        return
+    row.setdefault("platform", "email")
+    rows.append(row)
+    problems.extend((locator, p) for p in found)
+
+
+@register
+class EmlParser(_EmailBase):
+    name = "email"
+    description = "one e-mail (.eml, RFC 5322): recognised by mail headers (From, Date, Subject...) at the top"
+    suffixes = (".eml", ".txt", "")
+
+    def detect(self, source: Source) -> float:
+        head = source.head
+        if head.startswith(b"From ") or head.startswith(OLE_MAGIC):
+            return 0.0
+        score = _looks_like_headers(_header_block(head))
+        if score and source.suffix == ".eml":
+            score = max(score, 0.8)
+        return score
+
+    def parse(self, source: Source, options: ParseOptions) -> ParseResult:
+        tally = self.new_tally(source)
+        rows: list[dict[str, Any]] = []
+        problems: list[tuple[str, str]] = []
+        _one(source.read_bytes(), "msg 0", rows, problems, tally)
+        if not rows:
+            reason = tally.skipped[0].reason if tally.skipped else "not an e-mail"
+            raise InputError(source.display, f"not a readable e-mail: {reason}")
+        return self._finish(rows, problems, tally)
+
+
+@register
+class MboxParser(_EmailBase):
+    name = "mbox"
+    description = (
+        "mailbox (.mbox, Thunderbird, Apple Mail, Google Takeout): recognised by a 'From ' "
+        "separator line followed by mail headers; streamed message by message"
+    )
+    suffixes = (".mbox", ".mbx", "")
+
+    def detect(self, source: Source) -> float:
+        head = source.head.lstrip(b"\xef\xbb\xbf")
+        if not head.startswith(b"From "):
+            return 0.0
+        first, _, rest = head.partition(b"\n")
+        if not mbox_reader.is_separator(first + b"\n") and b"@" not in first:
+            return 0.0
+        return 0.95 if _looks_like_headers(_header_block(rest)) else 0.4
+
+    def parse(self, source: Source, options: ParseOptions) -> ParseResult:
+        tally = self.new_tally(source)
+        rows: list[dict[str, Any]] = []
+        problems: list[tuple[str, str]] = []
+        preamble: list[int] = []
+        try:
+            with source.path.open("rb") as handle:
+                for raw in mbox_reader.iter_messages(handle, preamble):
+                    locator = f"msg {raw.index}"
+                    if raw.too_large:
+                        tally.skip(locator, f"message over {mbox_reader.MAX_MESSAGE_BYTES:,} bytes")
+                        continue
+                    if not raw.data.strip():
+                        tally.skip(locator, "empty message")
+                        continue
+                    _one(raw.data, locator, rows, problems, tally)
+        except OSError as exc:
+            raise InputError(source.display, f"cannot read: {exc.strerror or exc}") from None
+        if preamble:
+            tally.skip(f"L{preamble[0]}-L{preamble[-1]}", "text before the first 'From ' separator")
+        if not rows and not tally.skipped:
+            raise InputError(source.display, "no messages found in the mailbox")
+        return self._finish(rows, problems, tally)
+
+
+@register
+class MsgParser(_EmailBase):
+    name = "msg"
+    description = "Outlook .msg (OLE compound file, magic D0 CF 11 E0); needs the optional extract-msg"
+    suffixes = (".msg",)
+
+    def detect(self, source: Source) -> float:
+        if not source.head.startswith(OLE_MAGIC):
+            return 0.0
+        if source.suffix == ".msg" or "__substg1.0_".encode("utf-16-le") in source.head:
+            return 0.95
+        return 0.5
+
+    def parse(self, source: Source, options: ParseOptions) -> ParseResult:
+        from .outlook import read_msg
+
+        tally = self.new_tally(source)
+        found: list[str] = []
+        row = read_msg(source, found)
+        row.setdefault("platform", "email")
+        return self._finish([row], [("msg 0", p) for p in found], tally)
+
+
+__all__ = ["EmlParser", "MboxParser", "MsgParser", "link_threads"]
