@@ -1,31 +1,70 @@
 """The spaCy pipeline, built once per process.
 
 ``spacy.blank("en")`` plus a lookup lemmatizer (tables from the spacy-lookups-data package,
-installed with chatsignals: nothing is downloaded) and sentence boundaries; the promise stage adds
-its own components. A larger installed English model may be used instead (``CHATSIGNALS_SPACY_MODEL``),
-never required.
+installed with chatsignals: nothing is downloaded) and ``chat_sentences``, our sentence splitter for
+chat English: line breaks, sentence punctuation, emoji and bullet characters end a sentence, because
+sellers write "ok dear\\nwill ship tomorrow 👍 tracking tmr" with no full stops at all, and spaCy's
+punctuation-only sentencizer would glue those promises together. A larger installed English model
+may be used instead (``CHATSIGNALS_SPACY_MODEL``), never required; ``chat_sentences`` is added to it.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
+
+_END_PUNCT = {".", "!", "?", "。", "！", "？", ";", "；", "…", "...", "!!", "??", "?!"}
+_EMOJI = re.compile(
+    "[\U0001f300-\U0001faff\U00002600-\U000027bf\U0001f000-\U0001f2ff\u2b50\u2b06\u2934\u2935]"
+)
+_BULLET = {"•", "·", "●", "▪", "-", "*"}
+
+
+def _ends_sentence(token_text: str) -> bool:
+    if token_text in _END_PUNCT or (token_text and set(token_text) <= {".", "!", "?"}):
+        return True
+    return bool(_EMOJI.fullmatch(token_text))
+
+
+@Language.component("chat_sentences")
+def chat_sentences(doc: Doc) -> Doc:
+    """Sentence starts for chat text: after a line break, after . ! ? ; … and after emoji."""
+    if len(doc) == 0:
+        return doc
+    doc[0].is_sent_start = True
+    for i in range(1, len(doc)):
+        prev, tok = doc[i - 1], doc[i]
+        start = (
+            "\n" in prev.whitespace_
+            or (prev.is_space and "\n" in prev.text)
+            or (_ends_sentence(prev.text) and not _ends_sentence(tok.text))
+            or (tok.text in _BULLET and i > 0 and "\n" in doc[i - 1].text_with_ws)
+        )
+        tok.is_sent_start = bool(start)
+    return doc
 
 
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
-    """The shared pipeline: tokenizer, lookup lemmatizer, sentencizer."""
+    """The shared pipeline: tokenizer, lookup lemmatizer, chat sentence splitter."""
     name = os.environ.get("CHATSIGNALS_SPACY_MODEL")
     if name:
         try:
-            return spacy.load(name)
+            nlp = spacy.load(name, exclude=["senter", "sentencizer"])
+            if "parser" in nlp.pipe_names:
+                nlp.add_pipe("chat_sentences", before="parser")
+            else:
+                nlp.add_pipe("chat_sentences")
+            return nlp
         except OSError:
             pass  # not installed: fall back to the built-in pipeline
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("chat_sentences")
     return nlp

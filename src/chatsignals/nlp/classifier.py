@@ -1,0 +1,154 @@
+"""The trained half of promise detection: scikit-learn models over n-grams plus grammar cues.
+
+Two linear models share one feature layout (a ``ColumnTransformer`` over a two-column frame):
+word 1-2-gram and character 2-5-gram TF-IDF of the clause, and the clause's grammar cues and rule
+decision as binary tokens (``cue_future``, ``rule_label_claim``, ``hit_documents``...). The cues
+carry what the small labelled set cannot teach (a modal, a refusal, a deadline); the n-grams learn
+the wording the cues miss. ``label`` predicts commitment/claim/none, ``category`` the category of a
+promise (trained on gold promises only).
+
+Saved with skops (never pickle) as ``models/promise_model.skops`` and loaded with an explicit list of
+trusted types; a file asking for any other type is refused.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+MODEL_FILE = "promise_model.skops"
+
+#: every type the shipped model file may contain; skops refuses anything else
+TRUSTED_TYPES = [
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.CountVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "builtins.slice",
+    "builtins.NoneType",
+]
+
+
+@dataclass(frozen=True)
+class FeatureRow:
+    """One clause as the model sees it: its words and its cue tokens."""
+
+    text: str
+    tokens: list[str]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    label_proba: float
+    category: str | None
+
+
+def frame(rows: list[FeatureRow]) -> pd.DataFrame:
+    """The two-column input both pipelines take."""
+    return pd.DataFrame(
+        {"text": [r.text for r in rows], "cues": [" ".join(r.tokens) for r in rows]}
+    )
+
+
+def build_pipeline(c: float = 4.0, cue_weight: float = 1.5) -> Any:
+    """A fresh, untrained pipeline (used by :mod:`.training`)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    features = ColumnTransformer(
+        [
+            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1), "text"),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                     min_df=1), "text"),
+            ("cues", CountVectorizer(binary=True, token_pattern=r"\S+", lowercase=False), "cues"),
+        ],
+        transformer_weights={"word": 1.0, "char": 1.0, "cues": cue_weight},
+    )
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    return Pipeline([("features", features), ("model", model)])
+
+
+class PromiseModel:
+    """The loaded label and category pipelines."""
+
+    def __init__(self, label: Any, category: Any | None, meta: dict[str, Any] | None = None) -> None:
+        self.label = label
+        self.category = category
+        self.meta = meta or {}
+
+    def predict(self, rows: list[FeatureRow]) -> list[Prediction]:
+        """Label (with its probability) and category for each clause."""
+        x = frame(rows)
+        proba = self.label.predict_proba(x)
+        classes = list(self.label.classes_)
+        cats = self.category.predict(x) if self.category is not None else [None] * len(rows)
+        out = []
+        for p, cat in zip(proba, cats, strict=True):
+            best = int(p.argmax())
+            out.append(Prediction(classes[best], float(p[best]), cat))
+        return out
+
+    def save(self, path: Path) -> Path:
+        import skops.io as sio
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sio.dump({"label": self.label, "category": self.category, "meta": self.meta}, path)
+        return path
+
+
+def default_model_dir() -> Path:
+    """Where the shipped model lives: ``$CHATSIGNALS_MODELS``, else ``models/`` of the source
+    checkout (``<repo>/models``), else ``./models``."""
+    env = os.environ.get("CHATSIGNALS_MODELS")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[3] / "models"
+    if repo.is_dir():
+        return repo
+    return Path.cwd() / "models"
+
+
+def read_model(path: str | os.PathLike[str]) -> PromiseModel:
+    """Load a model file, refusing any type outside :data:`TRUSTED_TYPES`."""
+    import skops.io as sio
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE
+    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ValueError(f"{path}: refusing to load untrusted types {untrusted}")
+    blob = sio.load(path, trusted=TRUSTED_TYPES)
+    return PromiseModel(blob["label"], blob.get("category"), blob.get("meta"))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> PromiseModel | None:
+    """The shipped model, or None (rules only) when no model file is there."""
+    if os.environ.get("CHATSIGNALS_NO_MODEL"):
+        return None
+    path = default_model_dir() / MODEL_FILE
+    if not path.is_file():
+        return None
+    return read_model(path)

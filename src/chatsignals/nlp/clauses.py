@@ -1,0 +1,198 @@
+"""Clauses and the grammar cues of one clause: the rule half of promise detection.
+
+Chat English from suppliers has no reliable punctuation or grammar ("we will arrange shipment after
+receive your deposit", "goods is ready", "tracking tmr"), so the cues are lexical and robust rather
+than parse-based: modal/future markers, past-tense "done" verbs, questions, requests, refusals,
+hedges and conditions. They feed both the rule decision and the trained model (as extra features),
+and they are what makes a decision explainable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# --- normalisation ------------------------------------------------------------------------------
+
+_CHAT_WORDS = {
+    r"\bpls\b|\bplz\b|\bplease\b|\bpl\b": "please",
+    r"\bu\b": "you",
+    r"\bur\b": "your",
+    r"\btmr\b|\btmrw\b|\btomorow\b": "tomorrow",
+    r"\bthx\b|\bthks\b|\btks\b": "thanks",
+    r"\bwont\b": "won't",
+    r"\bcant\b": "can't",
+    r"\bdont\b": "don't",
+    r"\bim\b": "i'm",
+    r"\bi'll\b": "i will",
+    r"\bwe'll\b": "we will",
+    r"\bwill't\b": "won't",
+    r"’": "'",
+}
+_NORMALISE = [(re.compile(p, re.IGNORECASE), r) for p, r in _CHAT_WORDS.items()]
+
+
+def normalise(text: str) -> str:
+    """Lower-case chat text with the common chat spellings expanded ("pls" -> "please")."""
+    out = " ".join(text.lower().split())
+    for regex, repl in _NORMALISE:
+        out = regex.sub(repl, out)
+    return out
+
+
+# --- cue vocabularies ---------------------------------------------------------------------------
+
+FUTURE = re.compile(
+    r"\b(?:will|shall|going to|gonna|would|promise|guarantee|plan to|try to|try our best|"
+    r"do (?:our|my) best|arrange|ensure|make sure|keep you|let you know|can|could|able to|"
+    r"will be|to be)\b"
+)
+DONE = re.compile(
+    r"\b(?:received|got|shipped|sent|packed|finished|done|completed|delivered|loaded|paid|"
+    r"produced|made|arrived|attached|prepared|checked|booked|tested|confirmed|started|dispatched|"
+    r"picked up|collected|passed|approved|refunded|transferred|issued|uploaded|printed|"
+    r"inspected|already|delay|delayed)\b"
+)
+STATE = re.compile(
+    r"\b(?:is|are|was|were|have|has|had|'s|'re|be|been|certified|registered|approved|"
+    r"made of|made from|with|same as|standard|real|genuine|original|brand new)\b"
+)
+READY = re.compile(r"\b(?:is|are|was|were)\s+(?:all\s+)?(?:ready|finished|done|complete|packed|ok)\b")
+QUESTION_START = re.compile(
+    r"^(?:(?:so|and|but|ok|dear|hi|hello)[, ]+)*(?:can|could|would|will|do|does|did|is|are|have|has"
+    r"|shall|should|may)\s+(?:you|we|i|it|they|the|this|that|there)\b"
+    r"|^(?:(?:so|and|but|ok|dear)[, ]+)*(?:what|how|why|where|which|who|whose|any\s+update)\b"
+)
+REQUEST_START = re.compile(
+    r"^(?:(?:ok|dear|hi|hello|sir|friend|and|so|also)[, ]+)*(?:please|kindly|could you|can you|"
+    r"would you|let me know|let us know|need you|you need to|you should|you must|remember to|"
+    r"don't forget|make sure you|help (?:me|us) to|advise|pay|send (?:us|me)|confirm)\b"
+)
+REFUSAL = re.compile(
+    r"\b(?:can ?not|can't|could not|couldn't|unable to|not able to|won't|will not|would not|"
+    r"not possible|impossible|no way|do not|don't|did not|didn't|not promise|no longer|"
+    r"never)\b(?!\s+(?:worry|to worry))"
+)
+STATE_NEGATION = re.compile(
+    r"\b(?:won't|will not|not|no|never)\s+(?:be\s+)?(?:change|changed|increase|increased|raise|"
+    r"go up|goes up|delay|delayed|late|let you down|disappoint|affect|any problem|problem|fake|"
+    r"be late|be changed|be delayed)\b"
+)
+HEDGE = re.compile(
+    r"\b(?:try|trying|should|maybe|may be|probably|perhaps|around|about|approx\w*|asap|"
+    r"as soon as possible|as fast as possible|as quick as possible|hope|hopefully|expect|"
+    r"if no problem|if no accident|do (?:our|my) best|try our best|might|may|possibly|soon|"
+    r"as close as possible|depends on|depend on|estimated|estimate)\b"
+)
+CONDITION = re.compile(
+    r"\b(?:if\s+(?:you|your|the\s+(?:deposit|payment|balance|sample|order)|deposit|payment|balance"
+    r"|sample|order|we\s+(?:receive|get)|received)[^,.;]*"
+    r"|after\s+(?:we\s+)?(?:receiv\w*|get|getting|got)\s+[^,.;]*"
+    r"|once\s+[^,.;]*|as soon as\s+(?:you|your|we receive|the deposit|the balance|the payment)[^,.;]*"
+    r"|when\s+(?:you|your|we receive|we get|the\s+(?:deposit|balance|payment|sample)|deposit|balance"
+    r"|payment)[^,.;]*|upon\s+[^,.;]*|provided\s+(?:that\s+)?[^,.;]*"
+    r"|after\s+(?:the\s+)?(?:deposit|payment|balance|sample\s+(?:approv|confirm))[^,.;]*)"
+)
+ACCEPT = re.compile(
+    r"^(?:(?:ok(?:ay)?|okay|yes|yeah|yep|sure|noted|no problem|np|of course|certainly|"
+    r"understood|got it|fine|agree|agreed|done|alright|all right|can|we can|i can|no prob)"
+    r"(?:[\s,!.]+|$))+"
+)
+GREETING = re.compile(
+    r"^(?:(?:hi|hello|dear|friend|sir|madam|good (?:morning|afternoon|evening)|thanks|thank you|"
+    r"ok(?:ay)?|yes|sure|noted|no problem|will do|we will|i will|do|it)[\s,!.]*)+$"
+)
+FIRST_PERSON = re.compile(r"\b(?:i|we|our|my|us|me|factory|company)\b")
+
+
+@dataclass
+class Cues:
+    """What a clause's words say about it (each a plain flag the model also sees)."""
+
+    text: str
+    question: bool = False
+    request: bool = False
+    refusal: bool = False
+    state_negation: bool = False
+    future: bool = False
+    done: bool = False
+    state: bool = False
+    ready: bool = False
+    hedge: bool = False
+    condition: str | None = None
+    accept: bool = False
+    bare_accept: bool = False
+    first_person: bool = False
+    words: int = 0
+    tags: list[str] = field(default_factory=list)
+
+    def tokens(self) -> list[str]:
+        """The flags as feature tokens for the trained model."""
+        flags = [
+            name
+            for name in ("question", "request", "refusal", "state_negation", "future", "done",
+                         "state", "ready", "hedge", "accept", "bare_accept", "first_person")
+            if getattr(self, name)
+        ]
+        if self.condition:
+            flags.append("condition")
+        if self.words <= 3:
+            flags.append("short")
+        return [f"cue_{f}" for f in flags] + self.tags
+
+
+def cues_of(text: str) -> Cues:
+    """The grammar cues of one clause (``text`` as written; normalised here)."""
+    norm = normalise(text)
+    cond = CONDITION.search(norm)
+    accept = ACCEPT.match(norm)
+    rest = norm[accept.end():] if accept else norm
+    return Cues(
+        text=norm,
+        question=norm.rstrip().endswith("?") or bool(QUESTION_START.search(norm)),
+        request=bool(REQUEST_START.search(norm)),
+        refusal=bool(REFUSAL.search(norm)),
+        state_negation=bool(STATE_NEGATION.search(norm)),
+        future=bool(FUTURE.search(norm)),
+        done=bool(DONE.search(norm)),
+        state=bool(STATE.search(norm)),
+        ready=bool(READY.search(norm)),
+        hedge=bool(HEDGE.search(norm)),
+        condition=cond.group(0).strip() if cond else None,
+        accept=bool(accept),
+        bare_accept=bool(accept) and (not rest.strip() or bool(GREETING.fullmatch(rest.strip()))),
+        first_person=bool(FIRST_PERSON.search(norm)),
+        words=len(norm.split()),
+    )
+
+
+# --- clause splitting ---------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\bbut\b)\s*", re.IGNORECASE)
+
+
+def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Character spans of the clauses of ``sentence`` that each carry their own promise.
+
+    A sentence is cut at commas/"but"/"then" only when the pieces on both sides have content of
+    their own (``has_content(piece)``: a category word or a deadline); otherwise a hedge such as
+    ", we try our best" stays with the promise it qualifies.
+    """
+    cuts = [(m.start(), m.end()) for m in _SPLIT.finditer(sentence)]
+    if not cuts:
+        return [(0, len(sentence))]
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for a, b in cuts:
+        pieces.append((start, a))
+        start = b
+    pieces.append((start, len(sentence)))
+    merged: list[tuple[int, int]] = []
+    for a, b in pieces:
+        text = sentence[a:b].strip()
+        if (merged and (len(text.split()) < 2 or not has_content(text))) or (merged and not has_content(sentence[merged[-1][0]:merged[-1][1]])):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged

@@ -1,0 +1,511 @@
+"""What the seller promised and claimed: the promises table (docs/PROMISES.md, CONTRACT.md).
+
+Per seller message: sentences (``chat_sentences`` in the spaCy pipeline), then clauses that carry
+their own promise, then for each clause
+
+* grammar cues (:mod:`.clauses`): question, request, refusal, future, done, hedge, condition, "ok";
+* a rule decision (commitment / claim / none, category) from those cues and the category words;
+* the trained model (:mod:`.classifier`, TF-IDF n-grams + the cues and the rule decision as
+  features), which has the last word on label and category when the shipped model is present;
+* value (:mod:`.values`) and deadline window (:mod:`.deadlines`), always by rule.
+
+Roles: only ``seller`` rows are analysed. When a conversation has no seller at all (the user named
+nobody), its ``unknown`` rows are analysed instead; those promise rows keep ``role = "unknown"`` and
+``DataFrame.attrs["notes"]`` says so. A seller's bare "ok / yes / no problem" right after a buyer's
+request promises what was asked: it takes the request's category, value and deadline and points to
+it in ``answers_message_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ..table import finalize_promises, stable_id
+from . import classifier
+from .clauses import Cues, cues_of, split_clauses
+from .deadlines import Deadline, event_lookup, find_deadline
+from .values import Value, find_amounts, find_documents, find_quantities, find_value, spec_values
+
+# --- category words -----------------------------------------------------------------------------
+
+_DOC_NOUN = (
+    r"invoice|\bpi\b|b/l|bill of lading|packing list|cert(?:ificate)?s?\s+(?:pdf|copy|file|scan)"
+    r"|\bcert\b|report|photos?|pictures?|pics?|videos?|tracking|waybill|awb|documents?|\bcoa\b"
+    r"|\bmsds\b|\bsds\b|certificate of origin|form e|drawings?|contract|catalog(?:ue)?|datasheet"
+    r"|specification sheet|proof|artwork"
+)
+CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
+    k: re.compile(v)
+    for k, v in {
+        "refund": r"\b(?:refund\w*|compensat\w*|replace\w*|money back|return (?:the )?(?:money|goods)"
+        r"|reimburs\w*|credit note|pay (?:you )?back|the difference|resend|remake|re-?make)\b",
+        "documents": rf"(?:{_DOC_NOUN})",
+        "sample": r"\b(?:samples?|prototype|counter sample|pre-?production sample)\b",
+        "communication": r"\b(?:update|updates|reply|tell you|inform|let you know|call you|contact"
+        r"|answer|get back|keep you posted|check and|feedback|notify|news|ask (?:the|our) (?:boss|factory)"
+        r"|confirm with|check with|discuss)\b",
+        "price": r"(?:\bprice\w*|\bcost\w*|\bdiscount\w*|\bsurcharge|\bper (?:pc|piece|set|unit|meter)"
+        r"|\bquot\w+|\bcheaper|\bfob\b|\bcif\b|\bexw\b|\busd\b|\$|€|¥|\brmb\b)",
+        "payment": r"\b(?:deposit|balance|payment|paid|t/t|tt|account|bank|paypal|western union"
+        r"|transfer\w*|remittance|swift)\b",
+        "quantity": r"\b(?:pcs|units|quantity|qty|pieces|cartons|ctns|sets|pallets|reels|rolls"
+        r"|total \d[\d,]*|\d[\d,]* (?:pcs|units|sets|pieces))\b",
+        "quality": r"\b(?:material|quality|grade|certified|certificates?|waterproof|brand new|original"
+        r"|genuine|stainless|steel|cotton|capacity|pantone|colou?r|logo|printing|lamination|thickness"
+        r"|standard|tested|test|made of|same as (?:the )?sample|fake|oak|wood|plastic|leather|fabric"
+        r"|aluminium|aluminum|copper|brass|glass|finish(?:ing)? quality|spec\w*|size|weight"
+        r"|registered|approved|compliant|rohs|ce\b|fcc|ul\b)",
+        "delivery": r"\b(?:ship\w*|deliver\w*|production|produc\w*|finish\w*|ready|etd|eta|load\w*"
+        r"|container|pick\w* up|dispatch\w*|pack\w*|delay\w*|lead time|arriv\w*|vessel|booking|book"
+        r"|transit|complet\w*|start\w*|manufactur\w*|goods|fill\w*|depart\w*|send out|out of stock"
+        r"|in stock|stock|courier|freight|forwarder|port|customs|workers|assembl\w*)\b",
+    }.items()
+}
+_SEND = re.compile(
+    r"\b(?:send|sent|sending|provide|attach\w*|share|upload|email|e-mail|give|prepare|forward"
+    r"|issue|show)\b|\battached\b|\bwith the shipment\b"
+)
+_SAMPLE_ACTION = re.compile(
+    r"\b(?:send|sent|make|made|making|ship|prepare|ready|out|courier|dhl|fedex|ups|finish|do)\b"
+)
+_SAME_AS_SAMPLE = re.compile(r"same as (?:the |your |our )?samples?|according to (?:the )?sample")
+_TRIGGER = re.compile(r"[a-z\u4e00-\u9fff]", re.IGNORECASE)
+
+
+def category_hits(norm: str) -> set[str]:
+    """Every category whose words appear in the (normalised) clause."""
+    return {name for name, regex in CATEGORY_WORDS.items() if regex.search(norm)}
+
+
+def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec: bool) -> str | None:
+    """One category by precedence: the specific action categories first, then what the clause is
+    about. *Sending* a certificate is documents, *having* one is quality (docs/PROMISES.md)."""
+    if "refund" in hits:
+        return "refund"
+    if "documents" in hits and (_SEND.search(norm) or re.search(r"\btracking\b", norm)):
+        return "documents"
+    if "sample" in hits and _SAMPLE_ACTION.search(norm) and not _SAME_AS_SAMPLE.search(norm):
+        return "sample"
+    if "communication" in hits:
+        return "communication"
+    if "price" in hits and not ("payment" in hits and not find_amounts(norm)):
+        return "price"
+    if "payment" in hits and not ("delivery" in hits and deadline is not None):
+        return "payment"
+    if "delivery" in hits and deadline is not None:
+        return "delivery"
+    if has_spec or "quality" in hits:
+        return "quality"
+    if "quantity" in hits or find_quantities(norm):
+        return "quantity"
+    if "delivery" in hits:
+        return "delivery"
+    if "documents" in hits:
+        return "documents"
+    if "sample" in hits:
+        return "sample"
+    return None
+
+
+# --- one clause ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one clause promises (label ``none`` for everything else)."""
+
+    label: str
+    category: str | None
+    strength: str | None
+    deadline: Deadline | None
+    value: Value | None
+    condition: str | None
+    confidence: float
+    answers: bool = False  # a bare "ok" that takes the buyer's request as its content
+
+
+@dataclass(frozen=True)
+class ClauseInfo:
+    """The date-independent analysis of one clause, cached per distinct text."""
+
+    text: str
+    norm: str
+    cues: Cues
+    hits: frozenset[str]
+    has_spec: bool
+    has_value: bool
+
+
+@lru_cache(maxsize=65536)
+def clause_info(text: str) -> ClauseInfo:
+    """Cues, category words and value presence of a clause (pure function of its text)."""
+    cues = cues_of(text)
+    norm = cues.text
+    has_spec = bool(spec_values(text))
+    has_value = has_spec or bool(find_amounts(norm) or find_quantities(norm) or find_documents(norm))
+    return ClauseInfo(text, norm, cues, frozenset(category_hits(norm)), has_spec, has_value)
+
+
+def _future_window(deadline: Deadline | None, sent: dt.date) -> bool:
+    """A deadline that still lies ahead (or is anchored on an event): a commitment's window."""
+    if deadline is None:
+        return False
+    if deadline.anchor in ("message", "holiday") or deadline.event_anchored:
+        return True
+    latest = deadline.latest or deadline.earliest
+    return latest is None or latest >= sent
+
+
+def rule_label(info: ClauseInfo, deadline: Deadline | None, sent: dt.date, context_request: bool) -> str:
+    """commitment / claim / none from the cues alone (docs/PROMISES.md's definitions)."""
+    c = info.cues
+    content = bool(info.hits) or info.has_value or deadline is not None
+    if c.accept and context_request and (c.bare_accept or content):
+        return "commitment"
+    if c.question or c.request or not content:
+        return "none"
+    if c.refusal and not c.state_negation:
+        return "none"
+    if c.state_negation or c.future:
+        return "commitment"
+    if _future_window(deadline, sent) and not (c.done and not c.future and "already" in info.norm):
+        if not (c.done and deadline is not None and deadline.anchor == "absolute"
+                and (deadline.latest or sent) < sent):
+            return "commitment"
+    if c.done or c.ready or c.state or info.has_value:
+        return "claim"
+    return "commitment" if deadline is not None else "none"
+
+
+def rule_strength(info: ClauseInfo, label: str, deadline: Deadline | None) -> str | None:
+    """firm / hedged / conditional; conditional wins over hedged (docs/PROMISES.md)."""
+    if label == "none":
+        return None
+    if info.cues.condition or (deadline is not None and deadline.event_anchored):
+        return "conditional"
+    if info.cues.hedge:
+        return "hedged"
+    return "firm"
+
+
+def is_request(text: str | None) -> bool:
+    """The other party's message asks for something ("can you ship by Friday?", "pls add logo")."""
+    if not text:
+        return False
+    cues = cues_of(text)
+    return cues.question or cues.request or bool(
+        re.search(r"\b(?:need|want|must|have to|keep me|would like|hope you)\b", cues.text)
+    )
+
+
+def analyze_clause(
+    text: str,
+    sent: dt.date,
+    events: Any = None,
+    context: str | None = None,
+    model: classifier.PromiseModel | None = None,
+) -> Decision:
+    """The full decision for one clause of a seller message (used by evaluate and the tests)."""
+    return decide([text], [sent], [events], [context], model)[0]
+
+
+def _deadline_for(info: ClauseInfo, sent: dt.date, lookup: Any) -> Deadline | None:
+    if not _has_time_words(info.norm):
+        return None
+    return find_deadline(info.text, sent, lookup)
+
+
+_TIME_WORDS = re.compile(
+    r"\d|today|tonight|tomorrow|tmr|week|month|day|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|cny|new year|festival|holiday|"
+    r"deposit|payment|balance|sample|order|shipment|delivery|receipt|arrival|golden|national"
+)
+
+
+def _has_time_words(norm: str) -> bool:
+    return bool(_TIME_WORDS.search(norm))
+
+
+def decide(
+    texts: list[str],
+    sents: list[dt.date],
+    events: list[Any],
+    contexts: list[str | None],
+    model: classifier.PromiseModel | None = None,
+) -> list[Decision]:
+    """Decisions for many clauses at once (the model predicts in one batch)."""
+    model = model if model is not None else classifier.load_model()
+    prepared = []
+    for text, sent, ev, ctx in zip(texts, sents, events, contexts, strict=True):
+        info = clause_info(text)
+        lookup = event_lookup(ev)
+        deadline = _deadline_for(info, sent, lookup)
+        ctx_request = is_request(ctx)
+        prepared.append((info, sent, lookup, ctx, ctx_request, deadline))
+    feats = [
+        classifier.FeatureRow(p[0].text, feature_tokens(p[0], p[5], p[1], p[3], p[4])) for p in prepared
+    ]
+    predictions = model.predict(feats) if model is not None and feats else None
+    out = []
+    for i, (info, sent, lookup, ctx, ctx_request, deadline) in enumerate(prepared):
+        label = rule_label(info, deadline, sent, ctx_request)
+        category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
+        confidence = 0.6
+        if predictions is not None:
+            label, category, confidence = _combine(label, category, predictions[i])
+        out.append(_finish(info, sent, lookup, ctx, ctx_request, deadline, label, category, confidence))
+    return out
+
+
+def _combine(label: str, category: str | None, pred: classifier.Prediction) -> tuple[str, str | None, float]:
+    """The model's label and category (it saw the rule decision as features); the rule stays when
+    the model abstains (no category model, or a category the rules never produce)."""
+    new_label = pred.label
+    new_category = pred.category or category
+    confidence = pred.label_proba
+    return new_label, new_category, float(confidence)
+
+
+def _finish(
+    info: ClauseInfo,
+    sent: dt.date,
+    lookup: Any,
+    ctx: str | None,
+    ctx_request: bool,
+    deadline: Deadline | None,
+    label: str,
+    category: str | None,
+    confidence: float,
+) -> Decision:
+    if label == "none":
+        return Decision("none", None, None, None, None, None, confidence)
+    answers = info.cues.accept and ctx_request and ctx is not None
+    value = find_value(info.text, category)
+    if answers and ctx is not None:
+        ctx_info = clause_info(ctx)
+        ctx_deadline = _deadline_for(ctx_info, sent, lookup)
+        if info.cues.bare_accept or category is None:
+            category = rule_category(ctx_info.norm, set(ctx_info.hits), ctx_deadline, ctx_info.has_spec)
+        deadline = deadline or ctx_deadline
+        value = value or find_value(ctx, category)
+    if category is None:
+        category = "delivery"
+    strength = rule_strength(info, label, deadline)
+    if label == "claim" and strength == "conditional":
+        strength = "firm"
+    return Decision(label, category, strength, deadline, value, info.cues.condition, confidence, answers)
+
+
+def feature_tokens(
+    info: ClauseInfo, deadline: Deadline | None, sent: dt.date, ctx: str | None, ctx_request: bool
+) -> list[str]:
+    """The grammar and rule features the trained model sees beside the n-grams."""
+    label = rule_label(info, deadline, sent, ctx_request)
+    category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
+    toks = info.cues.tokens()
+    toks += [f"hit_{h}" for h in sorted(info.hits)]
+    toks += [f"rule_label_{label}", f"rule_cat_{category or 'none'}"]
+    if deadline is not None:
+        toks += ["has_deadline", f"anchor_{deadline.anchor}"]
+    if info.has_spec:
+        toks.append("has_spec")
+    if info.has_value:
+        toks.append("has_value")
+    if ctx_request:
+        toks.append("ctx_request")
+    return toks
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+def _local_date(ts: Any, zone: Any) -> dt.date | None:
+    """The message's date in its own zone (the row's ``timezone`` when valid, else UTC)."""
+    if ts is None or pd.isna(ts):
+        return None
+    stamp = pd.Timestamp(ts)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    name = str(zone).split(" ")[0] if isinstance(zone, str) and zone else "UTC"
+    try:
+        return stamp.tz_convert(_zone(name)).date()
+    except (KeyError, ValueError):
+        return stamp.tz_convert("UTC").date()
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:
+        return ZoneInfo("UTC")
+
+
+def analysed_rows(messages: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Which rows are the seller's (a boolean mask) and notes on any role assumption."""
+    text_ok = messages["text"].notna() & ~messages["is_system"].astype(bool)
+    role = messages["role"].fillna("unknown")
+    seller_convs = set(messages.loc[role == "seller", "conversation_id"].dropna())
+    no_seller = ~messages["conversation_id"].isin(seller_convs)
+    mask = text_ok & ((role == "seller") | (no_seller & (role == "unknown")))
+    notes = []
+    assumed = messages.loc[mask & (role == "unknown"), "conversation_id"].dropna().unique()
+    if len(assumed):
+        notes.append(
+            f"{len(assumed)} conversation(s) name no seller: their unknown-role messages were "
+            "analysed as possible seller messages (promise rows keep role 'unknown'); pass --seller"
+        )
+    return mask, notes
+
+
+def _contexts(messages: pd.DataFrame) -> tuple[list[str | None], list[str | None]]:
+    """For each row, the immediately preceding non-system message of another sender in the same
+    conversation (the request an "ok" may answer) and its message_id."""
+    texts: list[str | None] = [None] * len(messages)
+    ids: list[str | None] = [None] * len(messages)
+    prev: dict[Any, tuple[Any, Any, Any]] = {}
+    conv = messages["conversation_id"].tolist()
+    sender = messages["sender"].tolist()
+    role = messages["role"].tolist()
+    text = messages["text"].tolist()
+    mid = messages["message_id"].tolist()
+    system = messages["is_system"].tolist()
+    for i in range(len(messages)):
+        if system[i] or text[i] is None or text[i] is pd.NA:
+            continue
+        last = prev.get(conv[i])
+        if last is not None and last[0] != (sender[i], role[i]) and last[0][1] != "seller":
+            texts[i], ids[i] = last[1], last[2]
+        prev[conv[i]] = ((sender[i], role[i]), text[i], mid[i])
+    return texts, ids
+
+
+@lru_cache(maxsize=65536)
+def message_clauses(text: str) -> tuple[tuple[int, str, str], ...]:
+    """(sentence index, sentence, clause) for each clause of a message text."""
+    return _clauses_of(text, _sentences(text))
+
+
+def _sentences(text: str) -> list[str]:
+    from .pipeline import get_nlp
+
+    return [s.text.strip() for s in get_nlp()(text).sents if s.text.strip()]
+
+
+def _clauses_of(text: str, sentences: list[str]) -> tuple[tuple[int, str, str], ...]:
+    out = []
+    for i, sentence in enumerate(sentences):
+        for a, b in split_clauses(sentence, _has_content):
+            clause = sentence[a:b].strip(" ,;")
+            if clause:
+                out.append((i, sentence, clause))
+    return tuple(out)
+
+
+def _has_content(piece: str) -> bool:
+    info = clause_info(piece)
+    if info.cues.question or info.cues.request:
+        return True
+    return bool(info.hits - {"quality"}) or info.has_value or (
+        _has_time_words(info.norm) and find_deadline(piece, dt.date(2000, 1, 1)) is not None
+    )
+
+
+def _prime_sentences(texts: list[str]) -> None:
+    """Split many distinct texts with ``nlp.pipe`` (batched) and fill the per-text cache."""
+    from .pipeline import get_nlp
+
+    todo = [t for t in dict.fromkeys(texts) if _TRIGGER.search(t)]
+    if not todo:
+        return
+    nlp = get_nlp()
+    for text, doc in zip(todo, nlp.pipe(todo, batch_size=1000), strict=True):
+        sentences = [s.text.strip() for s in doc.sents if s.text.strip()]
+        _CLAUSE_CACHE[text] = _clauses_of(text, sentences)
+
+
+_CLAUSE_CACHE: dict[str, tuple[tuple[int, str, str], ...]] = {}
+
+
+def _clauses_cached(text: str) -> tuple[tuple[int, str, str], ...]:
+    found = _CLAUSE_CACHE.get(text)
+    if found is None:
+        found = message_clauses(text)
+    return found
+
+
+def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
+    """The promises table (PROMISE_COLUMNS) for a message table; ``facts`` (a Facts object with
+    ``event_date(kind)`` or a dict {kind: date}) resolves event-anchored deadlines."""
+    if messages is None or len(messages) == 0:
+        return finalize_promises(pd.DataFrame())
+    messages = messages.reset_index(drop=True)
+    mask, notes = analysed_rows(messages)
+    ctx_texts, ctx_ids = _contexts(messages)
+    idx = [i for i in mask[mask].index if _TRIGGER.search(str(messages.at[i, "text"]))]
+    texts = [str(messages.at[i, "text"]) for i in idx]
+    _CLAUSE_CACHE.clear()
+    _prime_sentences(texts)
+    zones = messages["timezone"] if "timezone" in messages.columns else pd.Series([None] * len(messages))
+    jobs: list[tuple[int, int, str, str, int]] = []
+    c_texts, c_sents, c_ctx = [], [], []
+    for i, text in zip(idx, texts, strict=True):
+        sent = _local_date(messages.at[i, "timestamp"], zones.iat[i]) or dt.date.today()
+        clauses = _clauses_cached(text)
+        for k, (s_index, sentence, clause) in enumerate(clauses):
+            first_of_sentence = k == 0 or clauses[k - 1][0] != s_index
+            sub = 0 if first_of_sentence else sum(1 for c in clauses[:k] if c[0] == s_index)
+            jobs.append((i, s_index, sentence, clause, sub))
+            c_texts.append(clause)
+            c_sents.append(sent)
+            c_ctx.append(ctx_texts[i] if s_index == 0 else None)
+    decisions = decide(c_texts, c_sents, [facts] * len(c_texts), c_ctx)
+    rows = [
+        _row(messages, i, s_index, sentence, clause, sub, d, ctx_ids[i])
+        for (i, s_index, sentence, clause, sub), d in zip(jobs, decisions, strict=True)
+        if d.label != "none"
+    ]
+    table = finalize_promises(pd.DataFrame(rows))
+    table.attrs["notes"] = notes
+    return table
+
+
+def _row(
+    messages: pd.DataFrame, i: int, s_index: int, sentence: str, clause: str, sub: int,
+    d: Decision, answers_id: str | None,
+) -> dict[str, Any]:
+    message_id = messages.at[i, "message_id"]
+    part = s_index if sub == 0 else f"{s_index}.{sub}"
+    deadline = d.deadline
+    return {
+        "promise_id": stable_id("P", message_id, part),
+        "message_id": message_id,
+        "conversation_id": messages.at[i, "conversation_id"],
+        "timestamp": messages.at[i, "timestamp"],
+        "sender": messages.at[i, "sender"],
+        "category": d.category,
+        "kind": d.label,
+        "text": sentence,
+        "strength": d.strength,
+        "deadline_earliest": deadline.earliest if deadline else None,
+        "deadline_latest": deadline.latest if deadline else None,
+        "deadline_anchor": deadline.anchor if deadline else None,
+        "value": d.value.text if d.value else None,
+        "role": messages.at[i, "role"],
+        "deadline_text": deadline.text if deadline else None,
+        "condition": d.condition,
+        "answers_message_id": answers_id if d.answers else None,
+        "confidence": round(d.confidence, 3),
+        "attribute": d.value.attribute if d.value else None,
+        "clause": clause,
+    }
+
+
+__all__ = ["Decision", "analyze_clause", "decide", "extract_promises"]

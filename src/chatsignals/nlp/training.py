@@ -1,0 +1,263 @@
+"""Train and evaluate the shipped promise models (``chatsignals train`` / ``chatsignals evaluate``).
+
+Data: ``data/promises/{train,test}.jsonl`` (schema in that folder's README and the task brief);
+``train`` never reads ``test.jsonl``. Where they look by default: ``--data`` else
+``$CHATSIGNALS_DATA/promises`` else ``<repo>/data/promises`` (the source checkout this package runs
+from) else ``./data/promises``; the model folder: ``--out``/``--model`` else
+:func:`classifier.default_model_dir` (``$CHATSIGNALS_MODELS``, ``<repo>/models``, ``./models``).
+
+Evaluation scores the *whole* stage as ``extract_promises`` runs it (sentence -> clauses -> cues,
+rules, model, deadlines), per docs/PROMISES.md: detection P/R/F1 (commitment or claim vs none),
+category, deadline window (earliest, latest and anchor all equal) and strength accuracy on gold
+promises. Buyer sentences are never promises: the stage does not analyse them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import classifier
+from .promises import Decision, clause_info, decide, feature_tokens, is_request, message_clauses
+
+REPO = Path(__file__).resolve().parents[3]
+PARAKWEET = REPO.parent / "shared" / "realdata" / "intent" / "parakweet-train.txt"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("CHATSIGNALS_DATA")
+    if env:
+        return Path(env) / "promises"
+    repo = REPO / "data" / "promises"
+    return repo if repo.is_dir() else Path.cwd() / "data" / "promises"
+
+
+def load_split(folder: Path, split: str) -> list[dict[str, Any]]:
+    """The examples of ``split`` (train or test); a bad line is an error naming the line."""
+    path = folder / f"{split}.jsonl"
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+    return rows
+
+
+def _sent(example: dict[str, Any]) -> dt.date:
+    return dt.date.fromisoformat(str(example["sent"])[:10])
+
+
+def _gold_deadline(example: dict[str, Any]) -> tuple[Any, Any, Any] | None:
+    d = example.get("deadline")
+    if not d:
+        return None
+    return (d.get("earliest"), d.get("latest"), d.get("anchor"))
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+def training_rows(examples: Iterable[dict[str, Any]]) -> tuple[list[classifier.FeatureRow], list[str],
+                                                                  list[str | None]]:
+    """Features (seller sentences only), gold labels and gold categories."""
+    from .deadlines import event_lookup, find_deadline
+
+    feats, labels, cats = [], [], []
+    for ex in examples:
+        if ex.get("speaker") != "seller":
+            continue
+        text, sent = ex["text"], _sent(ex)
+        info = clause_info(text)
+        deadline = find_deadline(text, sent, event_lookup(ex.get("events") or {}))
+        ctx = ex.get("context")
+        tokens = feature_tokens(info, deadline, sent, ctx, is_request(ctx))
+        feats.append(classifier.FeatureRow(text, tokens))
+        labels.append(ex["label"])
+        cats.append(ex.get("category"))
+    return feats, labels, cats
+
+
+def train(examples: list[dict[str, Any]]) -> classifier.PromiseModel:
+    """Fit the label model on every seller sentence and the category model on gold promises."""
+    feats, labels, cats = training_rows(examples)
+    x = classifier.frame(feats)
+    label_pipe = classifier.build_pipeline().fit(x, labels)
+    keep = [i for i, c in enumerate(cats) if c]
+    category_pipe = None
+    if len({cats[i] for i in keep}) >= 2:
+        category_pipe = classifier.build_pipeline().fit(x.iloc[keep], [cats[i] for i in keep])
+    meta = {"examples": len(feats), "trained": dt.date.today().isoformat()}
+    return classifier.PromiseModel(label_pipe, category_pipe, meta)
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+
+def predict_example(example: dict[str, Any], model: classifier.PromiseModel | None) -> Decision:
+    """The stage's decision for one labelled sentence: its first promise-bearing clause."""
+    none = Decision("none", None, None, None, None, None, 1.0)
+    if example.get("speaker") != "seller":
+        return none
+    sent, events, ctx = _sent(example), example.get("events") or {}, example.get("context")
+    clauses = [c[2] for c in message_clauses(example["text"])] or [example["text"]]
+    decisions = decide(clauses, [sent] * len(clauses), [events] * len(clauses),
+                       [ctx] + [None] * (len(clauses) - 1), model)
+    promises = [d for d in decisions if d.label != "none"]
+    if not promises:
+        return none
+    first = promises[0]
+    if first.deadline is None:
+        dated = [d for d in promises if d.deadline is not None]
+        if dated:
+            first = Decision(first.label, first.category, first.strength, dated[0].deadline,
+                             first.value, first.condition, first.confidence, first.answers)
+    return first
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def evaluate(examples: list[dict[str, Any]], model: classifier.PromiseModel | None) -> dict[str, Any]:
+    """Detection P/R/F1, kind, category, deadline-window and strength accuracy, with the misses."""
+    tp = fp = fn = 0
+    kind_ok = cat_ok = dl_ok = st_ok = gold_promises = gold_deadlines = 0
+    errors = []
+    for ex in examples:
+        d = predict_example(ex, model)
+        gold_pos, pred_pos = ex["label"] != "none", d.label != "none"
+        tp += gold_pos and pred_pos
+        fp += pred_pos and not gold_pos
+        fn += gold_pos and not pred_pos
+        problems = []
+        if gold_pos != pred_pos:
+            problems.append(f"label {d.label} (gold {ex['label']})")
+        if gold_pos:
+            gold_promises += 1
+            kind_ok += d.label == ex["label"]
+            cat_ok += d.category == ex.get("category")
+            st_ok += d.strength == ex.get("strength")
+            if d.category != ex.get("category"):
+                problems.append(f"category {d.category} (gold {ex.get('category')})")
+            gold = _gold_deadline(ex)
+            if gold is not None:
+                gold_deadlines += 1
+                got = (None, None, None) if d.deadline is None else (
+                    _iso(d.deadline.earliest), _iso(d.deadline.latest), d.deadline.anchor)
+                dl_ok += got == gold
+                if got != gold:
+                    problems.append(f"deadline {got} (gold {gold})")
+        if problems:
+            errors.append({"id": ex.get("id"), "text": ex["text"], "problems": problems})
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    f1 = (round(2 * precision * recall / (precision + recall), 4)
+          if precision and recall else 0.0)
+    return {
+        "examples": len(examples),
+        "detection": {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn},
+        "kind_accuracy": _ratio(kind_ok, gold_promises),
+        "category_accuracy": _ratio(cat_ok, gold_promises),
+        "deadline_window_accuracy": _ratio(dl_ok, gold_deadlines),
+        "strength_accuracy": _ratio(st_ok, gold_promises),
+        "gold_promises": gold_promises,
+        "gold_deadlines": gold_deadlines,
+        "errors": errors,
+    }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def parakweet_check(model: classifier.PromiseModel | None, path: Path = PARAKWEET) -> dict[str, Any] | None:
+    """Out-of-domain check on Enron sentences labelled for intent (Yes = the writer commits to
+    an action): detection P/R/F1 of the stage, every sentence treated as the seller's."""
+    if not path.is_file():
+        return None
+    rows = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        label, _, text = line.partition("\t")
+        if label in ("Yes", "No") and text.strip():
+            rows.append((label == "Yes", text.strip()))
+    today = dt.date(2025, 1, 1)
+    decisions = decide([t for _, t in rows], [today] * len(rows), [None] * len(rows),
+                       [None] * len(rows), model)
+    tp = sum(g and d.label != "none" for (g, _), d in zip(rows, decisions, strict=True))
+    fp = sum((not g) and d.label != "none" for (g, _), d in zip(rows, decisions, strict=True))
+    fn = sum(g and d.label == "none" for (g, _), d in zip(rows, decisions, strict=True))
+    p, r = _ratio(tp, tp + fp) or 0.0, _ratio(tp, tp + fn) or 0.0
+    return {"sentences": len(rows), "precision": p, "recall": r,
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def cli_train(data: str | None, out: str | None) -> int:
+    """Train on ``train.jsonl`` and write ``promise_model.skops``; prints what it did."""
+    folder = Path(data) if data else default_data_dir()
+    target = Path(out) if out else classifier.default_model_dir()
+    try:
+        examples = load_split(folder, "train")
+    except (OSError, ValueError) as exc:
+        print(f"chatsignals train: {exc}", file=sys.stderr)
+        return 2
+    model = train(examples)
+    path = model.save(target / classifier.MODEL_FILE)
+    fit = evaluate(examples, model)
+    print(f"trained on {len(examples)} examples from {folder / 'train.jsonl'} -> {path}")
+    print(f"training-set fit: detection F1 {fit['detection']['f1']}, "
+          f"category {fit['category_accuracy']}")
+    return 0
+
+
+def cli_evaluate(data: str | None, model: str | None, as_json: bool = False) -> int:
+    """Score the stage on ``test.jsonl`` with the model in ``model`` (default the shipped one),
+    beside the rules alone; prints a table or JSON."""
+    folder = Path(data) if data else default_data_dir()
+    try:
+        examples = load_split(folder, "test")
+        loaded = classifier.read_model(model) if model else classifier.load_model()
+    except (OSError, ValueError) as exc:
+        print(f"chatsignals evaluate: {exc}", file=sys.stderr)
+        return 2
+    result = {
+        "data": str(folder / "test.jsonl"),
+        "model": evaluate(examples, loaded) if loaded is not None else None,
+        "rules_only": evaluate(examples, None),
+        "out_of_domain_parakweet": parakweet_check(loaded),
+    }
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return 0
+    _print_table(result)
+    return 0
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    print(f"test set: {result['data']}")
+    for name in ("model", "rules_only"):
+        m = result[name]
+        if m is None:
+            print(f"{name}: no model file (rules only)")
+            continue
+        det = m["detection"]
+        print(f"{name:10} examples {m['examples']}  detection P {det['precision']} R {det['recall']}"
+              f" F1 {det['f1']}  category {m['category_accuracy']}  deadline window "
+              f"{m['deadline_window_accuracy']} ({m['gold_deadlines']})  strength "
+              f"{m['strength_accuracy']}  kind {m['kind_accuracy']}")
+    for err in (result["model"] or result["rules_only"])["errors"]:
+        print(f"  miss {err['id']}: {err['text']!r}: {'; '.join(err['problems'])}")
+    ood = result.get("out_of_domain_parakweet")
+    if ood:
+        print(f"out of domain (Parakweet Enron intent, {ood['sentences']} sentences): "
+              f"P {ood['precision']} R {ood['recall']} F1 {ood['f1']}")
