@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from .reading import InputFailure, make_options, read_inputs
+from .results import ResultViews
 from .table import ParseTally, finalize_findings, finalize_promises
 
 
@@ -36,6 +37,19 @@ class Settings:
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        as_of = data.get("as_of")
+        return cls(
+            tz=data.get("tz"),
+            date_order=data.get("date_order"),
+            seller=list(data.get("seller") or []),
+            buyer=list(data.get("buyer") or []),
+            format=data.get("format"),
+            facts_file=data.get("facts_file"),
+            as_of=dt.date.fromisoformat(as_of) if as_of else None,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "tz": self.tz,
@@ -48,8 +62,8 @@ class Settings:
         }
 
 
-@dataclass
-class Analysis:
+@dataclass(repr=False)
+class Analysis(ResultViews):
     """The result of analysing one case: the three tables and how they were made."""
 
     messages: pd.DataFrame

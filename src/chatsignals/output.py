@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
+from ._version import __version__
 from .errors import UsageError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

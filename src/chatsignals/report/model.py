@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..analysis import Analysis
 from .redact import redact
 
