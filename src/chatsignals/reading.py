@@ -192,7 +192,7 @@ def read_inputs(
         finally:
             if on_file:
                 on_file(path)
-    table = concat_tables(tables)
+    table = link_email_threads(concat_tables(tables))
     if tables and len({mid for t in tables for mid in t["message_id"]}) != sum(len(t) for t in tables):
         table = _dedupe_ids_across_files(table, result)
     result.table = sort_table(table)
@@ -203,6 +203,15 @@ def read_inputs(
         notes=list(result.notes),
     )
     return result
+
+
+def link_email_threads(table: pd.DataFrame) -> pd.DataFrame:
+    """E-mails of one thread may arrive as separate files: join them into one conversation."""
+    if table.empty or not (table["platform"] == "email").any():
+        return table
+    from .parsers.email.threads import link_threads
+
+    return finalize(link_threads(table))
 
 
 def _dedupe_ids_across_files(table: pd.DataFrame, result: ReadResult) -> pd.DataFrame:
