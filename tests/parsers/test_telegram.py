@@ -54,18 +54,23 @@ def test_sample_rows_replies_media_and_service(samples):
     quote = df[df["text"].str.contains("goods shipped today", regex=False)].iloc[0]
     assert quote["timestamp"] == pd.Timestamp("2025-04-02T07:42:30Z")
     assert quote["role"] == "buyer" and quote["sender_id"] == "user5012345678"
-    assert "\"goods shipped today by DHL, tracking 1234567890\". Can you" in quote["text"]
+    assert '"goods shipped today by DHL, tracking 1234567890". Can you' in quote["text"]
     reply = df[df["text"].str.startswith("Hi Tom, DHL shows only")].iloc[0]
     assert reply["reply_to_message_id"] == quote["message_id"]
     chinese = df[df["sender"] == "陈浩 Chen Hao (SZ agent)"]
-    assert chinese["text"].iloc[0] == "你好 Tom，我今天打电话给明路照明，他们说货还在工厂包装，还没有交给DHL。"
+    assert (
+        chinese["text"].iloc[0]
+        == "你好 Tom，我今天打电话给明路照明，他们说货还在工厂包装，还没有交给DHL。"
+    )
     assert chinese["is_edited"].tolist() == [False, True, False, False]
     photo = df[df["message_type"] == "image"].iloc[0]
     assert photo["attachments"] == ["photos/photo_1@02-04-2025_09-43-05.jpg"]
     sticker = df[df["message_type"] == "sticker"].iloc[0]
     assert (sticker["text"], sticker["attachments"]) == ("👍", ["stickers/sticker.webp"])
     missing = df[df["attachments"].map(lambda a: any("File not included" in x for x in a))]
-    assert missing["attachments"].iloc[0][0].startswith("dhl_scan_1234567890.png (File not included")
+    assert (
+        missing["attachments"].iloc[0][0].startswith("dhl_scan_1234567890.png (File not included")
+    )
     assert df["source_locator"].iloc[3] == "$.messages[3]"
 
 
@@ -116,13 +121,18 @@ def test_html_export_joined_messages_offsets_and_service():
     photo = lily[lily["message_type"] == "image"].iloc[0]
     assert photo["text"] == "这是新账户 HSBC Hong Kong\nbeneficiary WANG XIAOMING"
     assert photo["attachments"] == ["photos/photo_3@01-04-2025_10-02-11.jpg"]
-    assert lily[lily["message_type"] == "file"]["attachments"].iloc[0] == ["files/Brightway_new_account.pdf"]
+    assert lily[lily["message_type"] == "file"]["attachments"].iloc[0] == [
+        "files/Brightway_new_account.pdf"
+    ]
     question = df[df["text"].str.startswith("Why is the beneficiary")].iloc[0]
     assert question["reply_to_message_id"] == photo["message_id"]
     # text that looks like markup is the sender's words, kept literally
     assert "goods shipped today by DHL, tracking 1234567890 <b>not bold</b>" in set(df["text"])
     old = df[df["source_locator"] == "#message109"].iloc[0]  # no offset: naive, --tz applies
-    assert old["timestamp"] == pd.Timestamp("2025-04-02T16:30:02Z") and old["timezone"] == "Europe/Berlin"
+    assert (
+        old["timestamp"] == pd.Timestamp("2025-04-02T16:30:02Z")
+        and old["timezone"] == "Europe/Berlin"
+    )
     service = df[df["is_system"]]
     assert service["text"].tolist() == ["Tom Becker pinned this message"]
     tallies = {Path(t["source_file"]).name: t for t in df.attrs["tallies"]}
@@ -133,16 +143,19 @@ def test_html_export_joined_messages_offsets_and_service():
 
 def test_join_text_follows_telegram_parts():
     assert join_text(["Price ", {"type": "bold", "text": "USD 2.80"}, "/pc"]) == "Price USD 2.80/pc"
-    assert join_text([{"type": "bold", "text": "Link:"}, {"type": "link", "text": "https://t.me/"}]) == (
-        "Link: https://t.me/"
-    )
+    assert join_text(
+        [{"type": "bold", "text": "Link:"}, {"type": "link", "text": "https://t.me/"}]
+    ) == ("Link: https://t.me/")
     assert join_text(None) == "" and join_text("plain") == "plain"
 
 
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ('{"name": "x", "messages": [{"type": "message", "date_unixtime": "1", "text": "a"}', "truncated JSON"),
+        (
+            '{"name": "x", "messages": [{"type": "message", "date_unixtime": "1", "text": "a"}',
+            "truncated JSON",
+        ),
         ('{"name": "x", "messages": [' + "[" * 500 + "]" * 500 + "]}", "nested 502 levels"),
         ('{"name": "x", "date_unixtime": "1", "messages": "none"}', "not a Telegram export"),
     ],

@@ -38,18 +38,41 @@ TITLE = re.compile(
 )
 SAVED = re.compile(r"^(Saved on|保存日時|儲存日期|保存日期)\s*[:：]")
 DAY_MDY = re.compile(r"^(?:[A-Z][a-z]{2,8}),? (\d{1,2})/(\d{1,2})/(\d{4})$")
-DAY_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})\s*(?:[(（][^)）]{1,10}[)）]|[A-Za-z]+day)?$")
+DAY_YMD = re.compile(
+    r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})\s*(?:[(（][^)）]{1,10}[)）]|[A-Za-z]+day)?$"
+)
 TIME = re.compile(
     r"^(?P<pre>上午|下午|午前|午後|AM|PM)?\s?(?P<h>\d{1,2}):(?P<m>\d{2})\s?(?P<post>AM|PM|am|pm)?\t(?P<rest>.*)$"
 )
 MEDIA = {
-    "photo": "image", "photos": "image", "album": "image", "写真": "image", "照片": "image", "圖片": "image",
-    "sticker": "sticker", "スタンプ": "sticker", "貼圖": "sticker", "贴图": "sticker",
-    "video": "video", "動画": "video", "影片": "video", "视频": "video",
-    "file": "file", "ファイル": "file", "檔案": "file", "文件": "file",
-    "voice message": "voice", "ボイスメッセージ": "voice", "語音訊息": "voice", "语音讯息": "voice",
-    "location": "location", "位置情報": "location", "位置資訊": "location",
-    "contact": "contact", "連絡先": "contact", "聯絡資訊": "contact",
+    "photo": "image",
+    "photos": "image",
+    "album": "image",
+    "写真": "image",
+    "照片": "image",
+    "圖片": "image",
+    "sticker": "sticker",
+    "スタンプ": "sticker",
+    "貼圖": "sticker",
+    "贴图": "sticker",
+    "video": "video",
+    "動画": "video",
+    "影片": "video",
+    "视频": "video",
+    "file": "file",
+    "ファイル": "file",
+    "檔案": "file",
+    "文件": "file",
+    "voice message": "voice",
+    "ボイスメッセージ": "voice",
+    "語音訊息": "voice",
+    "语音讯息": "voice",
+    "location": "location",
+    "位置情報": "location",
+    "位置資訊": "location",
+    "contact": "contact",
+    "連絡先": "contact",
+    "聯絡資訊": "contact",
 }
 PM = ("下午", "午後", "PM", "pm")
 AM = ("上午", "午前", "AM", "am")
@@ -82,7 +105,9 @@ class _Reader:
     def __init__(self, tally: ParseTally, date_order: str | None) -> None:
         self.tally = tally
         self.date_order = date_order
-        self.day: tuple[int, int, int] | None = None  # (first, second, year) as written, or (y, m, d)
+        self.day: tuple[int, int, int] | None = (
+            None  # (first, second, year) as written, or (y, m, d)
+        )
         self.day_is_ymd = False
         self.day_raw = ""
         self.rows: list[dict[str, Any]] = []
@@ -111,8 +136,12 @@ class _Reader:
         parts = match["rest"].split("\t", 1)
         raw_time = match.group(0).split("\t", 1)[0]
         row: dict[str, Any] = {
-            "_day": self.day, "_ymd": self.day_is_ymd, "_hm": (_hour(match), int(match["m"])),
-            "timestamp_raw": f"{self.day_raw} {raw_time}".strip(), "source_locator": f"L{lineno}", "_start": lineno,
+            "_day": self.day,
+            "_ymd": self.day_is_ymd,
+            "_hm": (_hour(match), int(match["m"])),
+            "timestamp_raw": f"{self.day_raw} {raw_time}".strip(),
+            "source_locator": f"L{lineno}",
+            "_start": lineno,
         }
         if self.day is None:
             self.tally.warn("messages before the first day header have no date (time left empty)")
@@ -185,7 +214,8 @@ class LineParser(Parser):
     def _frame(reader: _Reader, options: ParseOptions, tally: ParseTally) -> pd.DataFrame:
         rows = reader.rows
         dmy = options.date_order == "DMY" or (
-            options.date_order is None and any(r["_day"] and not r["_ymd"] and r["_day"][0] > 12 for r in rows)
+            options.date_order is None
+            and any(r["_day"] and not r["_ymd"] and r["_day"][0] > 12 for r in rows)
         )
         for row in rows:
             row["timestamp"] = LineParser._time(row, dmy)

@@ -139,7 +139,9 @@ def _reactions(msg: dict[str, Any]) -> list[str]:
     out = []
     for r in msg.get("reactions") or []:
         if isinstance(r, dict):
-            out.append(f"{repair_mojibake(r.get('reaction'))} {repair_mojibake(r.get('actor'))}".strip())
+            out.append(
+                f"{repair_mojibake(r.get('reaction'))} {repair_mojibake(r.get('actor'))}".strip()
+            )
     return out
 
 
@@ -166,10 +168,13 @@ class MetaParser(Parser):
         tally = self.new_tally(source)
         data = load_json(source)
         if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
-            raise InputError(source.display, f"JSON is not a {self.platform} export (no messages list)")
+            product = "an Instagram" if self.platform == "instagram" else "a Messenger"
+            raise InputError(source.display, f"JSON is not {product} export (no messages list)")
         title = repair_mojibake(data.get("title") or data.get("threadName")) or None
         thread = data.get("thread_path")
-        conv = f"{self.platform}-{short_hash(thread)}" if isinstance(thread, str) and thread else None
+        conv = (
+            f"{self.platform}-{short_hash(thread)}" if isinstance(thread, str) and thread else None
+        )
         rows = []
         for i, msg in enumerate(data["messages"]):
             loc = f"$.messages[{i}]"
@@ -200,8 +205,10 @@ class MetaParser(Parser):
         attachments, kind = _media(msg)
         mtype = str(msg.get("type") or "")
         deleted = bool(msg.get("is_unsent") or msg.get("isUnsent"))
-        system = mtype in ("Subscribe", "Unsubscribe") or "users" in msg or bool(
-            text and not attachments and NOTICE_PATTERNS.search(text)
+        system = (
+            mtype in ("Subscribe", "Unsubscribe")
+            or "users" in msg
+            or bool(text and not attachments and NOTICE_PATTERNS.search(text))
         )
         if mtype == "Call":
             system, kind = True, "call"

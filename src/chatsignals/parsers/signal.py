@@ -52,7 +52,9 @@ def split_body(body: str) -> dict[str, Any]:
         if path.startswith(("./", "../")) or not path.startswith(("http://", "https://")):
             out["attachments"].append(path)
             out["message_type"] = "image" if bang else "file"
-    body = LINK.sub(lambda m: m.group(0) if m.group(3).startswith(("http://", "https://")) else "", body)
+    body = LINK.sub(
+        lambda m: m.group(0) if m.group(3).startswith(("http://", "https://")) else "", body
+    )
     lines = body.split("\n")
     quote = []
     while lines and lines[0].startswith("> "):
@@ -193,7 +195,11 @@ class SignalParser(Parser):
         except ValueError:
             ts = None
             tally.warn("some dates could not be read (time left empty)")
-        atts = [str(a.get("path") or a.get("name")) for a in rec.get("attachments") or [] if isinstance(a, dict)]
+        atts = [
+            str(a.get("path") or a.get("name"))
+            for a in rec.get("attachments") or []
+            if isinstance(a, dict)
+        ]
         reactions = [
             f"{r[0]}: {r[1]}" if isinstance(r, list | tuple) and len(r) == 2 else str(r)
             for r in rec.get("reactions") or []
@@ -211,6 +217,10 @@ class SignalParser(Parser):
             "reactions": reactions,
             "is_deleted": deleted,
             "is_system": False,
-            "message_type": "deleted" if deleted else "call" if call else ("file" if atts else "text"),
+            "message_type": "deleted"
+            if deleted
+            else "call"
+            if call
+            else ("file" if atts else "text"),
             "source_locator": loc,
         }

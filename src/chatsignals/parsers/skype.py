@@ -67,7 +67,12 @@ def _drop(soup: Any, name: str) -> None:
 def read_content(content: str) -> dict[str, Any]:
     """Text, quoted text, attachments and the edit marker of one Skype content fragment."""
     if "<" not in content and "&" not in content:
-        return {"text": content.strip(), "quoted_text": None, "attachments": [], "edited_marker": False}
+        return {
+            "text": content.strip(),
+            "quoted_text": None,
+            "attachments": [],
+            "edited_marker": False,
+        }
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(f"<div>{content}</div>", "lxml")
@@ -119,8 +124,12 @@ def activity_text(content: str, kind: str, names: dict[str, str]) -> str:
     verb = kind.split("/", 1)[-1]
 
     def who(tag: str) -> list[str]:
-        return [names.get(skype_name(t.get_text(strip=True)) or "", skype_name(t.get_text(strip=True)) or "")
-                for t in soup.find_all(tag)]
+        return [
+            names.get(
+                skype_name(t.get_text(strip=True)) or "", skype_name(t.get_text(strip=True)) or ""
+            )
+            for t in soup.find_all(tag)
+        ]
 
     actor = ", ".join(who("initiator")) or "someone"
     targets = ", ".join(who("target") + who("id"))
@@ -149,7 +158,9 @@ def known_names(conversations: list[Any]) -> dict[str, str]:
             if msg.get("displayName") and msg.get("from"):
                 names.setdefault(skype_name(msg["from"]) or "", str(msg["displayName"]))
             content = str(msg.get("content") or "")
-            for ident, name in re.findall(r'<part identity="([^"]+)"[^>]*>\s*<name>([^<]+)</name>', content):
+            for ident, name in re.findall(
+                r'<part identity="([^"]+)"[^>]*>\s*<name>([^<]+)</name>', content
+            ):
                 names.setdefault(skype_name(ident) or "", html.unescape(name))
     return names
 
@@ -212,9 +223,12 @@ class SkypeParser(Parser):
         sender_id = msg.get("from")
         sid = skype_name(sender_id)
         one_to_one = sid == skype_name(conv.get("id"))
-        sender = msg.get("displayName") or names.get(sid or "") or (
-            conv.get("displayName") if one_to_one else None
-        ) or sid
+        sender = (
+            msg.get("displayName")
+            or names.get(sid or "")
+            or (conv.get("displayName") if one_to_one else None)
+            or sid
+        )
         system = kind.startswith(SYSTEM_PREFIXES)
         if system:
             if kind == "Event/Call":
@@ -231,7 +245,13 @@ class SkypeParser(Parser):
             if kind not in TEXT_TYPES and kind not in MEDIA_TYPES:
                 tally.warn(f"unknown Skype messagetype {kind!r} read as a message")
         deleted = bool(props.get("deletetime")) or (not content and not system)
-        mtype = "call" if kind == "Event/Call" else "system" if system else MEDIA_TYPES.get(kind, "text")
+        mtype = (
+            "call"
+            if kind == "Event/Call"
+            else "system"
+            if system
+            else MEDIA_TYPES.get(kind, "text")
+        )
         return {
             "timestamp": ts,
             "timestamp_raw": None if raw is None else str(raw),

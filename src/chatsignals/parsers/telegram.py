@@ -65,7 +65,9 @@ def load_json(source: Source) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()) - 1:
-            raise InputError(source.display, f"truncated JSON (ends at line {exc.lineno})") from None
+            raise InputError(
+                source.display, f"truncated JSON (ends at line {exc.lineno})"
+            ) from None
         raise InputError(
             source.display, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
@@ -94,13 +96,17 @@ class Times:
         self.aware.append(None if is_naive else value)
         self.naive.append(value if is_naive else None)
 
-    def resolve(self, options: ParseOptions, tally: ParseTally) -> tuple[pd.Series, list[str | None]]:
+    def resolve(
+        self, options: ParseOptions, tally: ParseTally
+    ) -> tuple[pd.Series, list[str | None]]:
         """UTC timestamps for every row, and the ``timezone`` note for the naive ones."""
         aware = pd.to_datetime(pd.Series(self.aware, dtype="object"), utc=True)
         is_naive = pd.Series([v is not None for v in self.naive])
         zones: list[str | None] = [None] * len(self.naive)
         if is_naive.any():
-            local = localize_naive(pd.to_datetime(pd.Series(self.naive, dtype="object")), options, tally)
+            local = localize_naive(
+                pd.to_datetime(pd.Series(self.naive, dtype="object")), options, tally
+            )
             aware = aware.where(~is_naive, local)
             zone = options.tz.key if options.tz else "UTC (assumed)"
             zones = [zone if n else None for n in is_naive]
@@ -150,7 +156,14 @@ def join_text(value: Any) -> str:
     for part in value:
         is_entity = isinstance(part, dict)
         piece = str(part.get("text", "")) if is_entity else part if isinstance(part, str) else ""
-        if is_entity and prev_entity and out and piece and not out[-1].isspace() and not piece[0].isspace():
+        if (
+            is_entity
+            and prev_entity
+            and out
+            and piece
+            and not out[-1].isspace()
+            and not piece[0].isspace()
+        ):
             out += " "
         out += piece
         prev_entity = is_entity
@@ -260,7 +273,9 @@ class TelegramParser(Parser):
             return 0.0
         if '"date_unixtime"' in head or '"text_entities"' in head:
             return 0.95
-        if re.search(r'"from_id"\s*:', head) and re.search(r'"type"\s*:\s*"(message|service)"', head):
+        if re.search(r'"from_id"\s*:', head) and re.search(
+            r'"type"\s*:\s*"(message|service)"', head
+        ):
             return 0.85
         return 0.0
 
@@ -280,7 +295,13 @@ class TelegramParser(Parser):
         return ParseResult(frame, tally)
 
     def _chat_rows(
-        self, chat: Chat, conv: str | None, sha12: str, rows: list[dict[str, Any]], times: Times, tally: ParseTally
+        self,
+        chat: Chat,
+        conv: str | None,
+        sha12: str,
+        rows: list[dict[str, Any]],
+        times: Times,
+        tally: ParseTally,
     ) -> None:
         ids: dict[Any, str] = {}
         first = len(rows)
@@ -305,10 +326,14 @@ class TelegramParser(Parser):
             if target is not None:
                 row["reply_to_message_id"] = ids.get(target)
                 if row["reply_to_message_id"] is None:
-                    tally.warn("some replies point to messages not in the export (reply target left empty)")
+                    tally.warn(
+                        "some replies point to messages not in the export (reply target left empty)"
+                    )
 
     @staticmethod
-    def _row(msg: dict[str, Any], loc: str, tally: ParseTally, times: Times) -> dict[str, Any] | None:
+    def _row(
+        msg: dict[str, Any], loc: str, tally: ParseTally, times: Times
+    ) -> dict[str, Any] | None:
         kind = msg.get("type", "message")
         if kind not in ("message", "service"):
             tally.skip(loc, f"unknown Telegram message type {kind!r}")
@@ -464,7 +489,9 @@ class TelegramHtmlParser(Parser):
             if target:
                 r["reply_to_message_id"] = by_loc.get(target)
                 if r["reply_to_message_id"] is None:
-                    tally.warn("some replies point to messages in another file of the export (kept in reply_to_locator)")
+                    tally.warn(
+                        "some replies point to messages in another file of the export (kept in reply_to_locator)"
+                    )
         self._count_stray(history, tally)
         frame = pd.DataFrame(rows)
         if rows:
@@ -488,8 +515,14 @@ class TelegramHtmlParser(Parser):
             if not str(node.get("id", "")).startswith("message-") and text:
                 tally.system_lines += 1
                 times.add(None)
-                return {"text": text, "sender": None, "is_system": True, "message_type": "system",
-                        "source_locator": loc, "attachments": []}, last_sender
+                return {
+                    "text": text,
+                    "sender": None,
+                    "is_system": True,
+                    "message_type": "system",
+                    "source_locator": loc,
+                    "attachments": [],
+                }, last_sender
             tally.skip(loc, "date separator (each message carries its own date)")
             return None, last_sender
         date = body.find("div", class_="date")
