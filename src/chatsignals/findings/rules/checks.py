@@ -1,0 +1,223 @@
+"""Code detectors that rule files name under ``checks:`` (what words alone cannot decide).
+
+Bank details are compared as accounts (``chatsignals.nlp.bank``), prices against the market price
+the buyer gave in the facts, and links by their host name. Each check returns the character spans
+of the original message text it rests on, so the finding can quote them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ...nlp.bank import (
+    BankAccount,
+    BankDetail,
+    account_from_details,
+    extract_bank_details,
+    swift_country,
+)
+
+Span = tuple[int, int]
+
+#: host names (and their subdomains) that genuinely belong to the platform
+PLATFORM_DOMAINS = (
+    "alibaba.com", "alibaba-inc.com", "alibabagroup.com", "aliexpress.com", "alipay.com",
+    "1688.com", "alicdn.com", "alibabacloud.com", "taobao.com", "tmall.com",
+)
+#: words of a company name; a beneficiary without any of them is probably a person
+COMPANY_WORDS = frozenset(
+    "co co. company ltd ltd. limited corp corporation inc inc. gmbh llc plc sa s.a. srl bv ag "
+    "trading trade industrial industry industries technology technologies tech group factory "
+    "manufacturing manufacturer import export imp exp international electronic electronics "
+    "lighting enterprise enterprises holdings holding development supply supplies products "
+    "textile textiles machinery equipment materials garment garments 有限公司 公司".split()
+)
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:com|net|org|info|top|xyz|site|online|cn|hk|cc|co|io|biz|vip|shop|link|club)\b(?:/[^\s<>\"']*)?",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(
+    r"(?:(?:usd|us\$|\$|eur|€|rmb|cny|¥)\s?(\d{1,6}(?:[.,]\d{1,3})?))|"
+    r"(?:(\d{1,6}(?:[.,]\d{1,3})?)\s?(?:usd|us\$|\$|dollars?|eur|euros?))",
+    re.IGNORECASE,
+)
+#: a price this far below the reference is "far below the market"
+BELOW_MARKET_RATIO = 0.6
+
+
+@dataclass
+class CheckState:
+    """What a conversation has established so far: the supplier's account(s) and country."""
+
+    facts: Any = None
+    known_accounts: list[BankAccount] = field(default_factory=list)
+    supplier_country: str | None = None
+    supplier_beneficiary: str | None = None
+
+    @classmethod
+    def from_facts(cls, facts: Any) -> CheckState:
+        state = cls(facts=facts)
+        pa = get_path(facts, "order", "payment_account")
+        if pa is not None:
+            swift = str(get_path(pa, "swift") or "") or None
+            iban = str(get_path(pa, "iban") or "") or None
+            account = str(get_path(pa, "account") or "") or None
+            beneficiary = str(get_path(pa, "beneficiary") or "") or None
+            acct = BankAccount(
+                iban=re.sub(r"\s+", "", iban).upper() if iban else None,
+                account=re.sub(r"\D", "", account) if account else None,
+                swift=swift.upper() if swift else None,
+                beneficiary=beneficiary,
+            )
+            acct.country = (acct.iban[:2] if acct.iban else None) or (
+                swift_country(acct.swift) if acct.swift else None
+            )
+            if acct.iban or acct.account or acct.swift:
+                state.known_accounts.append(acct)
+            state.supplier_country = acct.country
+            state.supplier_beneficiary = beneficiary
+        return state
+
+    def learn(self, account: BankAccount | None) -> None:
+        """Remember the first account the seller gave; later ones are compared with it."""
+        if account is None:
+            return
+        if not self.known_accounts:
+            self.known_accounts.append(account)
+        if self.supplier_country is None and account.country:
+            self.supplier_country = account.country
+        if self.supplier_beneficiary is None and account.beneficiary and is_company(account.beneficiary):
+            self.supplier_beneficiary = account.beneficiary
+
+
+def get_path(obj: Any, *path: str) -> Any:
+    """``obj.a.b`` for pydantic models, dataclasses or dicts (and pydantic extra fields)."""
+    for name in path:
+        if obj is None:
+            return None
+        if isinstance(obj, dict):
+            obj = obj.get(name)
+            continue
+        value = getattr(obj, name, None)
+        if value is None:
+            extra = getattr(obj, "model_extra", None) or {}
+            value = extra.get(name)
+        obj = value
+    return obj
+
+
+def is_company(name: str) -> bool:
+    words = re.findall(r"[\w.]+", name.casefold())
+    return any(w.strip(".") in COMPANY_WORDS or w in COMPANY_WORDS for w in words) or "公司" in name
+
+
+def _account_spans(details: list[BankDetail], kinds: tuple[str, ...]) -> list[Span]:
+    return [(d.start, d.end) for d in details if d.kind in kinds]
+
+
+def bank_account_change(text: str, state: CheckState) -> list[Span]:
+    """An account that differs from the supplier's known one (facts or first in the thread)."""
+    account = account_from_details(extract_bank_details(text))
+    if account is None or not state.known_accounts:
+        return []
+    if any(not account.differences(known) for known in state.known_accounts):
+        return []
+    return _account_spans(account.details, ("iban", "account", "swift"))
+
+
+def bank_person_beneficiary(text: str, state: CheckState) -> list[Span]:
+    """A beneficiary that is a person, or a company other than the supplier."""
+    details = extract_bank_details(text)
+    spans = []
+    for d in details:
+        if d.kind != "beneficiary":
+            continue
+        if (not is_company(d.value) and len(d.value.split()) <= 4) or (state.supplier_beneficiary and _other_company(d.value, state.supplier_beneficiary)):
+            spans.append((d.start, d.end))
+    return spans
+
+
+def _other_company(name: str, supplier: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(name.casefold(), supplier.casefold()) < 70
+
+
+def bank_foreign_account(text: str, state: CheckState) -> list[Span]:
+    """An IBAN/SWIFT country other than the supplier's (from the facts or the first account)."""
+    if not state.supplier_country:
+        return []
+    return [
+        (d.start, d.end)
+        for d in extract_bank_details(text)
+        if d.kind in ("iban", "swift") and d.country and d.country != state.supplier_country
+    ]
+
+
+def reference_price(facts: Any) -> float | None:
+    """The market price the buyer gave: the lowest ``order.items[].market_price``, else
+    ``case.reference_price``."""
+    prices = []
+    for item in get_path(facts, "order", "items") or []:
+        value = get_path(item, "market_price")
+        if value is not None:
+            prices.append(float(value))
+    if prices:
+        return min(prices)
+    value = get_path(facts, "case", "reference_price")
+    return float(value) if value is not None else None
+
+
+def price_below_market(text: str, state: CheckState) -> list[Span]:
+    """Prices in the message far below the facts' reference price."""
+    ref = reference_price(state.facts)
+    if not ref:
+        return []
+    spans = []
+    for m in _PRICE.finditer(text):
+        number = (m.group(1) or m.group(2)).replace(",", ".")
+        try:
+            value = float(number)
+        except ValueError:
+            continue
+        if 0 < value < BELOW_MARKET_RATIO * ref:
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def is_platform_host(host: str) -> bool:
+    host = host.casefold().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in PLATFORM_DOMAINS)
+
+
+def link_host(url: str) -> str:
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        url = "http://" + url
+    try:
+        return (urlsplit(url).hostname or "").casefold()
+    except ValueError:
+        return ""
+
+
+def non_platform_link(text: str, state: CheckState) -> list[Span]:
+    """Links whose host is not the platform's own (alibaba.com and its group's domains)."""
+    spans = []
+    for m in _URL.finditer(text):
+        host = link_host(m.group(0))
+        if host and "." in host and not is_platform_host(host):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+CHECKS: dict[str, Callable[[str, CheckState], list[Span]]] = {
+    "bank_account_change": bank_account_change,
+    "bank_person_beneficiary": bank_person_beneficiary,
+    "bank_foreign_account": bank_foreign_account,
+    "price_below_market": price_below_market,
+    "non_platform_link": non_platform_link,
+}
