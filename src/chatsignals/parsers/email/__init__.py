@@ -84,6 +84,12 @@ def _one(data: bytes, locator: str, rows: list[dict[str, Any]], problems: list[t
     except BadMessage as exc:
         tally.skip(locator, str(exc))
         return
+    except (RecursionError, MemoryError) as exc:
+        tally.skip(locator, f"message too deeply nested or too large ({exc.__class__.__name__})")
+        return
+    except Exception as exc:  # one hostile message must not take the mailbox down
+        tally.skip(locator, f"unreadable message ({exc.__class__.__name__}: {str(exc)[:80]})")
+        return
     row.setdefault("platform", "email")
     rows.append(row)
     problems.extend((locator, p) for p in found)

@@ -10,6 +10,7 @@ appears where the bytes are really not text.
 from __future__ import annotations
 
 import codecs
+import re
 from email.header import decode_header
 
 #: declared names read with a superset codec (the declared one would fail on real mail)
@@ -65,23 +66,28 @@ def detect(data: bytes) -> str | None:
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode a body part: ``(text, how)`` where ``how`` names the codec used.
 
-    Pure ASCII short-circuits; then the declared charset (through :data:`SUPERSETS`); then UTF-8;
-    then detection; replacement characters only as the last resort.
+    Order: pure ASCII; valid UTF-8 (real UTF-8 is never valid by accident, and mail labelled
+    Latin-1 or us-ascii often is UTF-8); the declared charset through :data:`SUPERSETS`; the
+    declared charset with a few replacements when only a few bytes are broken (a cut
+    multi-byte character); detection; replacement characters as the last resort.
     """
     if data.isascii():
         return data.decode("ascii"), "ascii"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     codec = codec_for(declared)
-    if codec:
+    if codec and codec != "utf-8":
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError:
             if codec == "cp1252":  # the 5 bytes cp1252 leaves undefined are still Latin-1
                 return data.decode("latin-1"), "latin-1"
-    if codec != "utf-8":
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
+    if codec:
+        text = data.decode(codec, errors="replace")
+        if text.count("\ufffd") <= max(2, len(data) // 2000):
+            return text, f"{codec} (undecodable bytes replaced)"
     guess = detect(data)
     if guess:
         try:
@@ -118,9 +124,21 @@ def decode_header_value(value: object) -> str:
     return " ".join("".join(out).split()) if "\n" in "".join(out) else "".join(out)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _unescape_8bit(raw: str) -> str:
     """Raw 8-bit header bytes (compat32 keeps them as surrogate escapes) decoded properly."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in raw):
+    if not _SURROGATE.search(raw):
         return raw
     data = raw.encode("utf-8", errors="surrogateescape")
-    return decode_bytes(data)[0]
+    try:
+        return decode_bytes(data)[0]
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", raw)
+
+
+def scrub(value: str) -> str:
+    """``value`` with any surrogate-escaped raw bytes decoded (a table cell must be valid
+    Unicode, or Arrow refuses it)."""
+    return _unescape_8bit(value) if _SURROGATE.search(value) else value

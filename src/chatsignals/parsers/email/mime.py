@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import alibaba_notice
-from .charsets import decode_bytes, decode_header_value
+from .charsets import decode_bytes, decode_header_value, scrub
 from .html import html_to_text
 from .quotes import split_quotes
 from .signature import split_signature
@@ -64,8 +64,23 @@ def parse_bytes(data: bytes) -> Message:
         raise BadMessage(f"unreadable MIME ({exc.__class__.__name__})") from None
 
 
+def raw_get(msg: Message, name: str) -> str | None:
+    """A header as stored (8-bit bytes still surrogate-escaped), not compat32's Header object
+    whose str() would turn them into U+FFFD."""
+    key = name.casefold()
+    for field_name, value in msg.raw_items():
+        if field_name.casefold() == key:
+            return value
+    return None
+
+
+def raw_get_all(msg: Message, name: str) -> list[str]:
+    key = name.casefold()
+    return [value for field_name, value in msg.raw_items() if field_name.casefold() == key]
+
+
 def _header(msg: Message, name: str) -> str | None:
-    value = msg.get(name)
+    value = raw_get(msg, name)
     if value is None:
         return None
     text = decode_header_value(value).strip()
@@ -73,7 +88,7 @@ def _header(msg: Message, name: str) -> str | None:
 
 
 def _raw_header(msg: Message, name: str) -> str | None:
-    value = msg.get(name)
+    value = raw_get(msg, name)
     if value is None:
         return None
     text = " ".join(str(value).split())
@@ -133,7 +148,15 @@ def _defect_names(defects: list[Any]) -> list[str]:
     return [d.__class__.__name__ for d in defects]
 
 
+_NAME_PARAM = re.compile(r"""(?:file)?name\s*=\s*(?:"([^"]*)"|([^;\s]+))""", re.IGNORECASE)
+
+
 def _attachment_name(part: Message, index: int) -> str:
+    raw = f"{raw_get(part, 'Content-Disposition') or ''};{raw_get(part, 'Content-Type') or ''}"
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):  # raw 8-bit name: decode the bytes
+        match = _NAME_PARAM.search(raw)
+        if match:
+            return decode_header_value(match.group(1) or match.group(2))
     name = part.get_filename()
     if name:
         return decode_header_value(name).strip() or f"part-{index}"
@@ -175,7 +198,7 @@ def walk(part: Message, parts: Parts, depth: int = 0, counter: list[int] | None 
 
 
 def _leaf(part: Message, ctype: str, index: int, parts: Parts) -> None:
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().casefold()
+    disposition = str(raw_get(part, "Content-Disposition") or "").split(";")[0].strip().casefold()
     try:
         payload = part.get_payload(decode=True)
     except Exception as exc:
@@ -221,14 +244,14 @@ def body_columns(
 
 def header_columns(msg: Message) -> dict[str, Any]:
     """Every header-derived column of one message."""
-    from_name, from_address = split_address(msg.get("From"))
-    if not from_address and msg.get("Sender"):
-        from_name, from_address = split_address(msg.get("Sender"))
-    _, reply_to = split_address(msg.get("Reply-To"))
-    auth = [" ".join(str(v).split()) for v in msg.get_all("Authentication-Results") or []]
+    from_name, from_address = split_address(raw_get(msg, "From"))
+    if not from_address and raw_get(msg, "Sender"):
+        from_name, from_address = split_address(raw_get(msg, "Sender"))
+    _, reply_to = split_address(raw_get(msg, "Reply-To"))
+    auth = [" ".join(str(v).split()) for v in raw_get_all(msg, "Authentication-Results")]
     if not auth:
-        auth = ["Received-SPF: " + " ".join(str(v).split()) for v in msg.get_all("Received-SPF") or []]
-    received = msg.get_all("Received") or []
+        auth = ["Received-SPF: " + " ".join(str(v).split()) for v in raw_get_all(msg, "Received-SPF")]
+    received = raw_get_all(msg, "Received")
     date_raw = _raw_header(msg, "Date")
     subject = _header(msg, "Subject")
     return {
@@ -255,7 +278,7 @@ def message_row(msg: Message, locator: str, problems: list[str]) -> dict[str, An
     """The row of one parsed message; ``problems`` collects what the tally must hear about."""
     if not msg.keys() and not msg.get_payload():
         raise BadMessage("empty message")
-    if not any(msg.get(h) for h in ("From", "Date", "Subject", "Message-ID", "To", "Sender")):
+    if not any(raw_get(msg, h) for h in ("From", "Date", "Subject", "Message-ID", "To", "Sender")):
         raise BadMessage("no e-mail headers (From, Date, Subject, Message-ID, To)")
     head = header_columns(msg)
     parts = Parts()
@@ -290,11 +313,42 @@ def finish_row(head: dict[str, Any], parts: Parts, locator: str, problems: list[
         ),
         reply_to_message_id=None,
     )
+    for key, value in row.items():
+        if isinstance(value, str):
+            row[key] = scrub(value)
+        elif isinstance(value, list):
+            row[key] = [scrub(v) if isinstance(v, str) else v for v in value]
     notice = alibaba_notice.notice_row(row, parts)
     return notice if notice is not None else row
 
 
+_BODY_BOUNDARY = re.compile(rb"(?m)^--([^\s\"]{6,200}?)\r?\n(?=content-)", re.IGNORECASE)
+_HEADER_BOUNDARY = re.compile(rb"""boundary\s*=\s*(?:"[^"]*"|[^;\s]+)""", re.IGNORECASE)
+
+
+def _recover_boundary(data: bytes, msg: Message) -> Message | None:
+    """Spam kits declare one boundary and use another; when the declared one never appears,
+    re-read the message with the boundary its body actually uses."""
+    if not any(isinstance(d, email_errors.StartBoundaryNotFoundDefect) for d in msg.defects):
+        return None
+    split = re.search(rb"\r?\n\r?\n", data)
+    if not split:
+        return None
+    head, body = data[: split.start()], data[split.start() :]
+    found = _BODY_BOUNDARY.search(body)
+    if not found or not _HEADER_BOUNDARY.search(head):
+        return None
+    fixed = _HEADER_BOUNDARY.sub(b'boundary="' + found.group(1).replace(b"\\", b"") + b'"', head, count=1)
+    retry = parse_bytes(fixed + body)
+    return retry if retry.is_multipart() else None
+
+
 def read_message(data: bytes, locator: str, problems: list[str]) -> dict[str, Any]:
     """Bytes of one message to its row; raises :class:`BadMessage` for an unreadable one."""
-    return message_row(parse_bytes(data), locator, problems)
+    msg = parse_bytes(data)
+    recovered = _recover_boundary(data, msg)
+    if recovered is not None:
+        problems.append("declared MIME boundary never appears; read with the boundary the body uses")
+        msg = recovered
+    return message_row(msg, locator, problems)
 

@@ -60,7 +60,7 @@ def _is_header_block(lines: list[str], i: int) -> bool:
 
 _START = re.compile(
     r"^(on|am|le|el|em|il|op|den|dne|w\s+dniu|в|на|在|於|于|\d|mon|tue|wed|thu|fri|sat|sun|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|\"?[\w.+-]+@)",
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi)",
     re.IGNORECASE,
 )
 
