@@ -1,0 +1,761 @@
+"""Contradictions: what the seller promised or claimed against later messages and the case facts.
+
+Each finding quotes the promise, gives the dates and says by how much it was missed, in ONE
+sentence a buyer can paste into a dispute. It is an indicator for a person to weigh, never a
+verdict, so every rule stays quiet on the common honest cases: a delay announced before the
+deadline and then met, a spec the inspection confirms, a partial shipment the buyer agreed to, a
+buyer asking whether the account changed.
+
+Rules (CONTRACT.md): delivery.missed_deadline, delivery.shifting_deadline,
+delivery.claim_vs_record, quality.spec_mismatch, quantity.shortfall,
+price.changed_after_agreement, payment.account_changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..nlp import calendar as cncal
+from ..nlp.bank import BankAccount, account_from_details, extract_bank_details, normalise_name
+from ..nlp.deadlines import EVENT_KINDS, find_deadline
+from ..nlp.specs import Spec, compare_specs, find_specs, spec_key
+from ..nlp.values import AMOUNT_RE, CURRENCIES, QUANTITY_RE, UNITS
+from ..table import finalize_findings, finalize_promises, stable_id
+from .message_events import EventBook, local_day, message_events
+
+KIND = "contradiction"
+Date = dt.date
+
+
+# --- shared context --------------------------------------------------------------------------------
+
+
+@dataclass
+class Msg:
+    """The parts of a message row the rules use."""
+
+    message_id: str
+    conversation_id: str
+    timestamp: Any
+    day: Date | None
+    role: str
+    text: str
+    is_system: bool
+
+    @property
+    def from_buyer(self) -> bool:
+        return self.role == "buyer"
+
+
+@dataclass
+class Context:
+    """Everything the rules share, built once per call."""
+
+    messages: list[Msg]
+    by_id: dict[str, Msg]
+    promises: pd.DataFrame
+    facts: Any
+    as_of: Date
+    book: EventBook
+    stated: pd.DataFrame  # events stated in messages (message_events)
+    promise_ids_by_message: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, messages: pd.DataFrame, promises: pd.DataFrame | None, facts: Any,
+              as_of: Date) -> Context:
+        rows = _messages(messages)
+        promises = finalize_promises(promises if promises is not None else pd.DataFrame())
+        promises = promises.sort_values("timestamp", kind="mergesort").reset_index(drop=True)
+        stated = message_events(messages) if len(messages) else message_events(messages.iloc[:0])
+        by_msg: dict[str, list[str]] = {}
+        for pid, mid in zip(promises["promise_id"], promises["message_id"], strict=True):
+            by_msg.setdefault(str(mid), []).append(str(pid))
+        return cls(rows, {m.message_id: m for m in rows}, promises, facts, as_of,
+                   EventBook(facts, stated), stated, by_msg)
+
+    def promise_day(self, p: Any) -> Date | None:
+        msg = self.by_id.get(str(p.message_id))
+        if msg is not None and msg.day is not None:
+            return msg.day
+        return local_day(p.timestamp)
+
+
+def _messages(messages: pd.DataFrame) -> list[Msg]:
+    out = []
+    zones = messages["timezone"] if "timezone" in messages.columns else [None] * len(messages)
+    for row, zone in zip(messages.itertuples(index=False), zones, strict=True):
+        text = row.text if isinstance(row.text, str) else ""
+        role = row.role if isinstance(row.role, str) else "unknown"
+        out.append(Msg(str(row.message_id), str(row.conversation_id), row.timestamp,
+                       local_day(row.timestamp, zone), role, text, bool(row.is_system)))
+    out.sort(key=lambda m: (m.day or Date.max, _ts_key(m.timestamp)))
+    return out
+
+
+def _ts_key(ts: Any) -> float:
+    return float("inf") if ts is None or pd.isna(ts) else pd.Timestamp(ts).timestamp()
+
+
+def _quote(text: Any, limit: int = 140) -> str:
+    words = " ".join(str(text).split())
+    if len(words) > limit:
+        words = words[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return f"\u201c{words.replace(chr(0x201c), '').replace(chr(0x201d), '')}\u201d"
+
+
+def _d(day: Any) -> str:
+    return pd.Timestamp(day).date().isoformat()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _finding(ctx: Context, rule_id: str, severity: str, title: str, explanation: str,
+             message_ids: Iterable[Any], promise_ids: Iterable[Any], score: float,
+             evidence: str, id_parts: Iterable[Any] = ()) -> dict[str, Any]:
+    mids = [str(m) for m in dict.fromkeys(m for m in message_ids if m is not None and not pd.isna(m))]
+    pids = [str(p) for p in dict.fromkeys(p for p in promise_ids if p is not None and not pd.isna(p))]
+    cited = sorted((ctx.by_id[m] for m in mids if m in ctx.by_id), key=lambda m: _ts_key(m.timestamp))
+    first = cited[0] if cited else None
+    return {
+        "finding_id": stable_id("F", rule_id, *mids, *id_parts),
+        "rule_id": rule_id, "kind": KIND, "severity": severity, "title": title,
+        "explanation": explanation, "message_ids": mids, "promise_ids": pids,
+        "score": round(max(0.0, min(1.0, score)), 3),
+        "conversation_id": first.conversation_id if first else None,
+        "timestamp": first.timestamp if first else pd.NaT, "evidence": evidence,
+    }
+
+
+def find_contradictions(messages: pd.DataFrame, promises: pd.DataFrame | None, facts: Any,
+                        as_of: Date) -> pd.DataFrame:
+    """Every contradiction finding for the case (finalize_findings rows, kind contradiction)."""
+    if messages is None:
+        messages = pd.DataFrame(columns=["message_id", "conversation_id", "timestamp", "role",
+                                         "text", "is_system", "attachments"])
+    ctx = Context.build(messages, promises, facts, as_of)
+    rows: list[dict[str, Any]] = []
+    for rule in (missed_deadlines, shifting_deadlines, claims_vs_record, spec_mismatches,
+                 quantity_shortfalls, price_changes, account_changes):
+        rows.extend(rule(ctx))
+    frame = finalize_findings(pd.DataFrame(rows))
+    return frame.drop_duplicates("finding_id").reset_index(drop=True)
+
+
+# --- delivery: deadlines -----------------------------------------------------------------------
+
+_ARRIVAL = re.compile(r"\b(?:arriv\w*|reach(?:es)?\s+(?:you|your|hamburg|port)|eta|in\s+your\s+hands|"
+                      r"you\s+(?:will\s+)?(?:receive|get)\s+(?:the\s+)?goods|delivered\s+to\s+you)\b"
+                      r"|到港|到货|送达|收到货", re.I)
+_PRODUCTION = re.compile(r"\b(?:produc\w*|finish\w*|ready|complet\w*|manufactur\w*|done)\b"
+                         r"|生产|完成|做好", re.I)
+_WORKING = re.compile(r"working|business|工作日", re.I)
+_PAYMENT_ANCHORS = ("deposit", "balance", "payment")
+_REPROMISE = re.compile(r"\b(?:delay\w*|sorry|because|due\s+to|postpon\w*|late|unfortunately|problem"
+                        r"|reschedul\w*|new\s+date|need\s+more\s+time|extend\w*)\b|抱歉|不好意思|推迟|延迟"
+                        r"|延期|因为", re.I)
+_EXCUSE_PATTERNS = (
+    re.compile(r"\b(?:because(?:\s+of)?|due\s+to|caused\s+by|since)\s+([^.,;!?\n]{3,80})", re.I),
+    re.compile(r"([^.,;!?\n]{0,60}\bdelay(?:ed|s)?\b[^.,;!?\n]{0,40})", re.I),
+    re.compile(r"因为([^，。；！？\n]{2,40})"),
+    re.compile(r"(\bsorry\b[^.;!?\n]{0,80})", re.I),
+)
+
+
+def _stage(text: str) -> str:
+    """Which delivery a promise is about: arrival at the buyer, or the goods leaving the seller
+    (production and shipment are one chain: "ready by" is re-promised as "ship next week")."""
+    return "arrival" if _ARRIVAL.search(text) else "dispatch"
+
+
+@dataclass
+class Window:
+    """A delivery commitment with its resolved deadline."""
+
+    promise: Any
+    day: Date  # when it was promised
+    earliest: Date | None
+    latest: Date
+    working: bool
+    stage: str
+
+    @property
+    def plausible_latest(self) -> Date:
+        """The last day a fair reading allows: a working-day count may start the next day and a
+        T/T payment takes up to two working days to arrive, so those windows get that slack."""
+        if not self.working:
+            return self.latest
+        slack = 1 + (2 if str(self.promise.deadline_anchor) in _PAYMENT_ANCHORS else 0)
+        return cncal.add_working_days(self.latest, slack)
+
+
+def _resolve(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None]:
+    lo = None if pd.isna(p.deadline_earliest) else pd.Timestamp(p.deadline_earliest).date()
+    hi = None if pd.isna(p.deadline_latest) else pd.Timestamp(p.deadline_latest).date()
+    if hi is None and str(p.deadline_anchor) in EVENT_KINDS:
+        for words in (p.deadline_text, p.text):
+            if isinstance(words, str) and words:
+                found = find_deadline(words, day, ctx.book)
+                if found is not None and found.latest is not None:
+                    return found.earliest, found.latest
+    return lo, hi
+
+
+def _windows(ctx: Context) -> list[Window]:
+    """Delivery commitments with a resolvable latest date, in the order they were made."""
+    out = []
+    pr = ctx.promises
+    chosen = pr[(pr["category"] == "delivery") & (pr["kind"] == "commitment")]
+    for p in chosen.itertuples(index=False):
+        day = ctx.promise_day(p)
+        if day is None:
+            continue
+        lo, hi = _resolve(ctx, p, day)
+        if hi is None:
+            continue
+        words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
+        out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), _stage(str(p.text))))
+    return out
+
+
+def _superseded(w: Window, later: list[Window]) -> bool:
+    """Re-promised with a later date *before* its deadline passed: the delay was announced."""
+    return any(
+        q.stage == w.stage and q.promise.message_id != w.promise.message_id
+        and w.day <= q.day <= w.plausible_latest and q.latest > w.latest
+        for q in later
+    )
+
+
+def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
+    windows = _windows(ctx)
+    seen: set[str] = set()
+    for i, w in enumerate(windows):
+        if str(w.promise.message_id) in seen or _superseded(w, windows[i + 1:]):
+            continue
+        row = _missed(ctx, w)
+        if row is not None:
+            seen.add(str(w.promise.message_id))
+            yield row
+
+
+def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
+    kind = "delivery" if w.stage == "arrival" else "shipment"
+    event = ctx.book.first(kind)
+    balance = ctx.book.first("balance", source="facts")
+    if w.stage == "dispatch" and balance is not None:
+        paid = pd.Timestamp(balance["date"]).date()
+        if paid > w.latest:
+            return None  # goods leave after the balance: the buyer's own later payment explains it
+    limit = w.plausible_latest
+    noun = "delivery" if kind == "delivery" else "shipment"
+    if event is not None:
+        happened = pd.Timestamp(event["date"]).date()
+        if happened <= limit:
+            return None
+        days = (happened - w.latest).days
+        whose = ("the case facts record" if event["source"] == "facts"
+                 else "the seller's own later message reports")
+        outcome = f"{whose} the {noun} only on {happened.isoformat()}, {_plural(days, 'day')} late"
+        mids = [w.promise.message_id, event.get("message_id")]
+    else:
+        if ctx.as_of <= limit:
+            return None
+        days = (ctx.as_of - w.latest).days
+        outcome = (f"no {noun} is recorded by {ctx.as_of.isoformat()}, "
+                   f"{_plural(days, 'day')} after the deadline")
+        mids = [w.promise.message_id]
+    counted = " (China working days)" if w.working else ""
+    explanation = (f"On {w.day.isoformat()} the seller promised {_quote(w.promise.text)} "
+                   f"(deadline {w.latest.isoformat()}{counted}), but {outcome}.")
+    base = {"firm": 0.9, "hedged": 0.65, "conditional": 0.8}.get(str(w.promise.strength), 0.75)
+    severity = "high" if days >= 14 else "medium" if days >= 3 else "low"
+    return _finding(ctx, "delivery.missed_deadline", severity, f"Delivery deadline missed by "
+                    f"{_plural(days, 'day')}", explanation, mids, [w.promise.promise_id],
+                    base * min(1.0, 0.55 + 0.05 * days), str(w.promise.text))
+
+
+def _excuse(text: str) -> str | None:
+    for regex in _EXCUSE_PATTERNS:
+        m = regex.search(text)
+        if m:
+            reason = " ".join(m.group(1).split())
+            reason = re.sub(r"\s+(?:so|then|and\s+(?:we|the)|we|i|the\s+goods|goods|will)\b.*$", "",
+                            reason, flags=re.I).strip(" ,")
+            if reason:
+                return reason
+    return None
+
+
+def _message_text(ctx: Context, p: Any) -> str:
+    msg = ctx.by_id.get(str(p.message_id))
+    return msg.text if msg is not None else str(p.text)
+
+
+def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
+    """Successive re-promises of the same delivery: a later date, on a later day, given with a
+    delay/excuse word or after the previous deadline had passed."""
+    chains: list[list[Window]] = []
+    for stage in ("dispatch", "arrival"):
+        chain: list[Window] = []
+        for w in (x for x in windows if x.stage == stage):
+            if not chain:
+                chain = [w]
+                continue
+            last = chain[-1]
+            excuse = _REPROMISE.search(_message_text(ctx, w.promise))
+            repromise = w.day > last.day and w.latest > last.latest and (
+                excuse or w.day > last.plausible_latest)
+            if repromise:
+                chain.append(w)
+            elif w.day > last.day and not excuse:
+                if len(chain) >= 3:
+                    chains.append(chain)
+                chain = [w]
+        if len(chain) >= 3:
+            chains.append(chain)
+    return chains
+
+
+def _repromise_text(ctx: Context, w: Window) -> str:
+    reason = _excuse(_message_text(ctx, w.promise))
+    why = f"reason given: {_quote(reason, 80)}" if reason else "no reason given"
+    return f"{w.latest.isoformat()} on {w.day.isoformat()} ({why})"
+
+
+def shifting_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
+    for chain in _chains(ctx, _windows(ctx)):
+        first, rest = chain[0], chain[1:]
+        moves = "; then ".join(_repromise_text(ctx, w) for w in rest)
+        explanation = (f"The seller moved the same delivery {_plural(len(rest), 'time')} to later "
+                       f"dates: first {first.latest.isoformat()} ({_quote(first.promise.text, 90)}, "
+                       f"{first.day.isoformat()}); then {moves}.")
+        severity = "high" if len(rest) >= 3 else "medium"
+        yield _finding(ctx, "delivery.shifting_deadline", severity,
+                       f"Delivery date moved {_plural(len(rest), 'time')}", explanation,
+                       [w.promise.message_id for w in chain], [w.promise.promise_id for w in chain],
+                       0.5 + 0.15 * len(rest), " | ".join(str(w.promise.text) for w in chain))
+
+
+# --- delivery: claims against the records ---------------------------------------------------------
+
+_PRODUCTION_DONE = re.compile(
+    r"\bproduction\s+(?:is\s+|was\s+|has\s+been\s+)?(?:finished|completed|done|over)\b|"
+    r"\bgoods\s+(?:are\s+)?(?:all\s+)?ready\b|\bfinished\s+production\b|生产完成|已经做好|做好了", re.I)
+_STILL_PRODUCING = re.compile(
+    r"\bstill\s+(?:in\s+)?produc\w*|\bproduction\s+(?:is\s+)?(?:not\s+(?:yet\s+)?(?:finished|done|"
+    r"complete\w*)|delay\w*|in\s+progress)|\bnot\s+(?:yet\s+)?(?:finished|ready)\b|\b(?:chips?|"
+    r"material|raw\s+material|parts?)\s+(?:is\s+|are\s+)?delay\w*|还在生产|没做好|还没完成", re.I)
+
+
+def claims_vs_record(ctx: Context) -> Iterator[dict[str, Any]]:
+    yield from _shipping_claims(ctx)
+    yield from _production_claims(ctx)
+
+
+def _shipping_claims(ctx: Context) -> Iterator[dict[str, Any]]:
+    stated = ctx.stated[ctx.stated["type"].isin(["shipped", "delivered"])]
+    for ev in stated.itertuples(index=False):
+        record = ctx.book.first("shipment" if ev.type == "shipped" else "delivery", source="facts")
+        if record is None:
+            continue
+        claimed = pd.Timestamp(ev.date).date()
+        actual = pd.Timestamp(record["date"]).date()
+        gap = (actual - claimed).days
+        if gap <= 1:  # a day's slack for time zones and late-evening pickups
+            continue
+        msg = ctx.by_id.get(str(ev.message_id))
+        sent = msg.day.isoformat() if msg and msg.day else claimed.isoformat()
+        details = str(ev.details)
+        tracking_only = details.startswith("tracking number sent")
+        noun = "first shipment" if ev.type == "shipped" else "delivery"
+        note = record.get("details") or ""
+        scan = " (first carrier scan)" if "scan" in str(note) else ""
+        quote = _quote(msg.text if msg else details)
+        explanation = (f"On {sent} the seller wrote {quote}, which says the goods were "
+                       f"{'shipped' if ev.type == 'shipped' else 'delivered'} by {claimed.isoformat()}, "
+                       f"but the case facts record the {noun}{scan} on {actual.isoformat()}, "
+                       f"{_plural(gap, 'day')} later.")
+        yield _finding(ctx, "delivery.claim_vs_record", "high",
+                       f"Seller's {'shipping' if ev.type == 'shipped' else 'delivery'} claim "
+                       f"contradicted by the record", explanation, [ev.message_id],
+                       ctx.promise_ids_by_message.get(str(ev.message_id), []),
+                       0.6 if tracking_only else 0.9, details)
+
+
+def _production_claims(ctx: Context) -> Iterator[dict[str, Any]]:
+    for i, msg in enumerate(ctx.messages):
+        if msg.from_buyer or msg.is_system or "?" in msg.text or not _PRODUCTION_DONE.search(msg.text):
+            continue
+        for later in ctx.messages[i + 1:]:
+            if later.from_buyer or later.is_system or later.day is None or msg.day is None:
+                continue
+            if (later.day - msg.day).days > 60:
+                break
+            m = _STILL_PRODUCING.search(later.text)
+            if m and later.day > msg.day:
+                explanation = (f"On {msg.day.isoformat()} the seller wrote {_quote(msg.text)}, but on "
+                               f"{later.day.isoformat()} wrote {_quote(later.text)}, so production "
+                               f"was not finished when it was said to be.")
+                yield _finding(ctx, "delivery.claim_vs_record", "medium",
+                               "Production claimed finished, later said to be ongoing", explanation,
+                               [msg.message_id, later.message_id],
+                               ctx.promise_ids_by_message.get(msg.message_id, []), 0.7,
+                               f"{msg.text} | {later.text}")
+                break
+
+
+# --- quality: specs --------------------------------------------------------------------------------
+
+#: attributes a chat message can be trusted to state (lengths and sizes in chat are too often about
+#: something else: a cable, a carton)
+_MESSAGE_ATTRIBUTES = frozenset({
+    "ip_rating", "waterproof", "material_grade", "material", "conductor", "certificate",
+    "composition", "weight_gsm", "condition", "voltage", "power", "color_temperature",
+    "led_density", "chip_type", "capacity",
+})
+_REFERENCE = re.compile(
+    r"\b(?:you\s+(?:promised|said|told|claimed|wrote|confirmed)|as\s+(?:promised|agreed|ordered)|"
+    r"instead\s+of|rather\s+than|supposed\s+to\s+be|should\s+(?:be|have)|we\s+ordered|i\s+ordered|"
+    r"the\s+order\s+(?:says|was)|not\s+the|agreed|listing|advertised|quoted)\b[^.;!?\n]*",
+    re.I,
+)
+
+
+@dataclass
+class Stated:
+    """Specs stated by one source (a promise, the order, an inspection, a message)."""
+
+    specs: list[Spec]
+    day: Date | None
+    message_id: str | None
+    promise_id: str | None
+    text: str
+    label: str
+
+
+def _promised_specs(ctx: Context) -> list[Stated]:
+    out = []
+    if ctx.facts is not None:
+        lines = [line for item in ctx.facts.order.items for line in item.specs]
+        specs = [s for line in lines for s in find_specs(line)]
+        if specs:
+            out.append(Stated(specs, None, None, None, "; ".join(lines), "the order"))
+    pr = ctx.promises
+    for p in pr[pr["category"] == "quality"].itertuples(index=False):
+        specs = find_specs(str(p.text))
+        if specs:
+            out.append(Stated(specs, ctx.promise_day(p), str(p.message_id), str(p.promise_id),
+                              str(p.text), "the seller"))
+    return out
+
+
+def _observed_specs(ctx: Context, promise_messages: set[str]) -> list[Stated]:
+    out = []
+    if ctx.facts is not None:
+        for ev in ctx.facts.events_of("inspection"):
+            specs = [s for line in ev.findings for s in find_specs(line)]
+            if specs:
+                out.append(Stated(specs, ev.day, None, None, "; ".join(ev.findings),
+                                  f"the inspection on {ev.day.isoformat()}"))
+    for msg in ctx.messages:
+        if msg.is_system or msg.message_id in promise_messages:
+            continue
+        specs = _message_observations(msg.text)
+        if specs:
+            who = "the buyer" if msg.from_buyer else "the seller"
+            out.append(Stated(specs, msg.day, msg.message_id, None, msg.text,
+                              f"on {msg.day.isoformat() if msg.day else '?'} {who}"))
+    return out
+
+
+def _message_observations(text: str) -> list[Spec]:
+    """Specs a message reports as found: questions and references to the promise are dropped."""
+    specs: list[Spec] = []
+    for m in re.finditer(r"[^.!?\n。！？]+[.!?。！？]?", text):
+        sentence = m.group(0)
+        if "?" in sentence or "？" in sentence:
+            continue
+        cleaned = _REFERENCE.sub(lambda r: " " * len(r.group(0)), sentence)
+        specs.extend(s for s in find_specs(cleaned) if s.attribute in _MESSAGE_ATTRIBUTES)
+    return specs
+
+
+def spec_mismatches(ctx: Context) -> Iterator[dict[str, Any]]:
+    promised = _promised_specs(ctx)
+    if not promised:
+        return
+    observed = _observed_specs(ctx, {p.message_id for p in promised if p.message_id})
+    reported: set[tuple[Any, ...]] = set()
+    for obs in observed:
+        before = [p for p in promised if p.day is None or obs.day is None or p.day <= obs.day]
+        row = _spec_finding(ctx, before, obs, reported)
+        if row is not None:
+            yield row
+
+
+def _spec_finding(ctx: Context, promised: list[Stated], obs: Stated,
+                  reported: set[tuple[Any, ...]]) -> dict[str, Any] | None:
+    """One finding per observation; an observation that only repeats mismatches already
+    reported (the buyer quoting the inspection) adds nothing."""
+    pairs: dict[tuple[str, str], tuple[Spec, Spec]] = {}
+    sources: list[Stated] = []
+    for src in promised:
+        for p, o in compare_specs(src.specs, obs.specs):
+            pairs.setdefault(spec_key(p), (p, o))
+            if src not in sources:
+                sources.append(src)
+    seen = {(k, o.value, o.negated) for k, (_, o) in pairs.items()}
+    if not pairs or seen <= reported:
+        return None
+    reported |= seen
+    said = ", ".join(p.describe() for p, _ in pairs.values())
+    found = ", ".join(dict.fromkeys(o.describe() for _, o in pairs.values()))
+    src = next((s for s in sources if s.message_id), sources[0])
+    where = (f"the seller wrote {_quote(src.text, 100)} on {src.day.isoformat()}" if src.message_id
+             and src.day else f"the order specifies {_quote(src.text, 100)}")
+    if src.message_id and sources[0].message_id is None:
+        where = f"the order specifies {_quote(sources[0].text, 100)} and {where}"
+    verb = "found" if obs.label.startswith("the inspection") else "wrote"
+    explanation = (f"Promised {said} ({where}), but {obs.label} {verb} {found} "
+                   f"({_quote(obs.text, 120)}).")
+    score = 0.9 if obs.message_id is None else (0.85 if obs.label.endswith("seller") else 0.75)
+    mids = [s.message_id for s in sources] + [obs.message_id]
+    return _finding(ctx, "quality.spec_mismatch", "high", f"Spec mismatch: {said} vs {found}",
+                    explanation, mids, [s.promise_id for s in sources], score,
+                    f"{' | '.join(s.text for s in sources)} || {obs.text}",
+                    id_parts=() if obs.message_id else (f"inspection:{obs.day}",))
+
+
+# --- quantity -----------------------------------------------------------------------------------
+
+_RECEIPT = re.compile(r"\b(?:received|receive|got|counted|arrived|only|delivered|shipped|short|"
+                      r"missing|in\s+total)\b|收到|只有|少了", re.I)
+_PARTIAL_OK = re.compile(
+    r"\b(?:partial|split|separate|two|2)\s+(?:shipments?|shipping|deliver\w*|batch\w*|lots?)\b|"
+    r"\b(?:rest|remaining|remainder|others?|balance\s+qty)\b[^.?!]{0,40}\b(?:later|next|second)\b|"
+    r"\bship\s+\d[\d,]*\s*\w*\s+(?:first|now)\b|分批", re.I)
+_AGREE = re.compile(r"\b(?:ok|okay|agree\w*|fine|accept\w*|yes|no\s+problem|sure|approved?)\b|可以|同意", re.I)
+
+
+def _unit_of(unit: str | None) -> str:
+    return UNITS.get((unit or "pcs").lower(), (unit or "pcs").lower())
+
+
+def _ordered(ctx: Context) -> tuple[float, str, str, list[str]] | None:
+    """(quantity, unit, how it is known, promise ids) of the order."""
+    if ctx.facts is not None:
+        items = [i for i in ctx.facts.order.items if i.quantity]
+        if items:
+            unit = _unit_of(items[0].unit)
+            total = sum(i.quantity or 0 for i in items if _unit_of(i.unit) == unit)
+            return total, unit, "the order", []
+    pr = ctx.promises
+    for p in pr[pr["category"] == "quantity"].itertuples(index=False):
+        m = QUANTITY_RE.search(str(p.value) if isinstance(p.value, str) else str(p.text))
+        if m:
+            qty = float(m["n"].replace(",", ""))
+            return qty, UNITS[m["u"].lower()], f"the seller's {_quote(p.text, 80)}", [str(p.promise_id)]
+    return None
+
+
+def _partial_agreed(ctx: Context) -> bool:
+    return any(m.from_buyer and _PARTIAL_OK.search(m.text) and _AGREE.search(m.text)
+               and "?" not in m.text for m in ctx.messages)
+
+
+def quantity_shortfalls(ctx: Context) -> Iterator[dict[str, Any]]:
+    ordered = _ordered(ctx)
+    if ordered is None or _partial_agreed(ctx):
+        return
+    total, unit, known, pids = ordered
+    counts: set[float] = set()
+    for got, day, label, text, mid in _received(ctx, unit):
+        if got >= total or got in counts:
+            continue  # the same count reported again (the buyer quoting the inspection)
+        counts.add(got)
+        short = total - got
+        pct = short / total * 100
+        explanation = (f"The order is for {total:,.0f} {unit} ({known}), but {label} "
+                       f"{got:,.0f} {unit}, {short:,.0f} {unit} ({pct:.0f}%) short"
+                       f"{f' ({_quote(text, 100)})' if mid else ''}.")
+        yield _finding(ctx, "quantity.shortfall", "high" if pct >= 5 else "low",
+                       f"Quantity short by {short:,.0f} {unit}", explanation, [mid], pids,
+                       0.6 + min(0.4, pct / 50), text, id_parts=() if mid else (f"received:{day}",))
+
+
+def _received(ctx: Context, unit: str) -> Iterator[tuple[float, Date | None, str, str, str | None]]:
+    if ctx.facts is not None:
+        for ev in ctx.facts.events_of("inspection", "delivered"):
+            if ev.quantity_received is not None:
+                yield (ev.quantity_received, ev.day, f"the {ev.type} on {ev.day.isoformat()} counted",
+                       f"quantity_received: {ev.quantity_received:g}", None)
+    for msg in ctx.messages:
+        if msg.is_system or "?" in msg.text or not _RECEIPT.search(msg.text):
+            continue
+        for m in QUANTITY_RE.finditer(msg.text):
+            if UNITS[m["u"].lower()] == unit and _RECEIPT.search(msg.text[max(0, m.start() - 50):m.end() + 30]):
+                who = "the buyer" if msg.from_buyer else "the seller"
+                day = msg.day.isoformat() if msg.day else "?"
+                yield (float(m["n"].replace(",", "")), msg.day, f"on {day} {who} reported",
+                       msg.text, msg.message_id)
+                break
+
+
+# --- price --------------------------------------------------------------------------------------
+
+_PER_UNIT = re.compile(r"^\s*(?:/|per\s+|each|a\s+)\s*(?:pc|pcs|piece|unit|set|reel|roll|pair|m|meter|"
+                       r"metre)?\b|^\s*each\b", re.I)
+_UNIT_PRICE_BEFORE = re.compile(r"\b(?:unit\s+price|price\s+per\s+\w+|each|per\s+(?:pc|piece))"
+                                r"[\s:：is]*$", re.I)
+_HYPOTHETICAL = re.compile(r"\b(?:if|for\s+(?:more|larger|bigger)|moq|would\s+be|could\s+be|next\s+order)\b", re.I)
+
+
+@dataclass
+class Price:
+    amount: float
+    currency: str
+    day: Date | None
+    message_id: str | None
+    text: str
+    label: str
+
+
+def _unit_prices(text: str) -> list[tuple[float, str]]:
+    out = []
+    for m in AMOUNT_RE.finditer(text):
+        after = text[m.end(): m.end() + 14]
+        before = text[max(0, m.start() - 25): m.start()]
+        if not (_PER_UNIT.search(after) or _UNIT_PRICE_BEFORE.search(before)):
+            continue
+        cur, amount = (m["c1"], m["a1"]) if m["c1"] else (m["c2"], m["a2"])
+        try:
+            value = float(amount.replace(",", "").replace(" ", "").rstrip("kK"))
+        except ValueError:
+            continue
+        out.append((value, CURRENCIES.get(cur.lower(), cur.upper())))
+    return out
+
+
+def _agreed_price(ctx: Context) -> Price | None:
+    if ctx.facts is not None:
+        items = [i for i in ctx.facts.order.items if i.unit_price is not None]
+        if len(items) == 1:
+            item = items[0]
+            cur = item.currency or ctx.facts.order.currency or ctx.facts.case.currency or "USD"
+            placed = ctx.facts.event_date("order")
+            return Price(float(item.unit_price or 0), cur.upper(), placed, None,
+                         f"{item.name or 'item'} at {cur.upper()} {item.unit_price:g}", "the order")
+    pr = ctx.promises
+    for p in pr[pr["category"] == "price"].itertuples(index=False):
+        found = _unit_prices(str(p.text))
+        if found:
+            return Price(found[0][0], found[0][1], ctx.promise_day(p), str(p.message_id),
+                         str(p.text), "the seller")
+    return None
+
+
+def price_changes(ctx: Context) -> Iterator[dict[str, Any]]:
+    agreed = _agreed_price(ctx)
+    if agreed is None:
+        return
+    for msg in ctx.messages:
+        if msg.from_buyer or msg.is_system or msg.message_id == agreed.message_id:
+            continue
+        if agreed.day is not None and (msg.day is None or msg.day < agreed.day):
+            continue  # before the agreement: negotiation
+        if "?" in msg.text or _HYPOTHETICAL.search(msg.text):
+            continue
+        for amount, cur in _unit_prices(msg.text):
+            if cur != agreed.currency or abs(amount - agreed.amount) <= 0.005 * agreed.amount:
+                continue
+            if agreed.message_id is not None and amount < agreed.amount:
+                continue  # without a written agreement a lower price is negotiation, not a change
+            yield _price_finding(ctx, agreed, msg, amount)
+            break
+
+
+def _price_finding(ctx: Context, agreed: Price, msg: Msg, amount: float) -> dict[str, Any]:
+    change = (amount - agreed.amount) / agreed.amount * 100
+    where = ("in the order" if agreed.message_id is None
+             else f"in the seller's message of {agreed.day} {_quote(agreed.text, 80)}")
+    explanation = (f"The agreed unit price was {agreed.currency} {agreed.amount:.2f} ({where}), but on "
+                   f"{msg.day.isoformat() if msg.day else '?'} the seller wrote {_quote(msg.text)} "
+                   f"({agreed.currency} {amount:.2f}, {abs(change):.1f}% "
+                   f"{'higher' if change > 0 else 'lower'}).")
+    return _finding(ctx, "price.changed_after_agreement", "high" if change > 0 else "medium",
+                    f"Unit price changed after agreement ({change:+.1f}%)", explanation,
+                    [agreed.message_id, msg.message_id],
+                    ctx.promise_ids_by_message.get(msg.message_id, []),
+                    0.6 + min(0.35, abs(change) / 40), msg.text)
+
+
+# --- payment account ----------------------------------------------------------------------------
+
+
+def _facts_account(ctx: Context) -> BankAccount | None:
+    acct = ctx.facts.order.payment_account if ctx.facts is not None else None
+    if acct is None:
+        return None
+    out = BankAccount(
+        iban=re.sub(r"\s+", "", acct.iban).upper() if acct.iban else None,
+        account=re.sub(r"\D", "", acct.account) if acct.account else None,
+        swift=acct.swift.replace(" ", "").upper() if acct.swift else None,
+        beneficiary=acct.beneficiary, bank=acct.bank,
+    )
+    return out if (out.iban or out.account or out.swift or out.beneficiary) else None
+
+
+def _differences(base: BankAccount, other: BankAccount) -> list[str]:
+    diffs = base.differences(other)
+    if "beneficiary" in diffs and base.beneficiary and other.beneficiary:
+        a, b = normalise_name(base.beneficiary), normalise_name(other.beneficiary)
+        if a in b or b in a:  # "Shenzhen Brightway Lighting" vs the full "... Co., Ltd"
+            diffs.remove("beneficiary")
+    return diffs
+
+
+def account_changes(ctx: Context) -> Iterator[dict[str, Any]]:
+    base = _facts_account(ctx)
+    base_msg: Msg | None = None
+    reported: set[str] = set()
+    for msg in ctx.messages:
+        if msg.from_buyer or msg.is_system:
+            continue
+        acct = account_from_details(extract_bank_details(msg.text))
+        if acct is None:
+            continue
+        if base is None:
+            base, base_msg = acct, msg
+            continue
+        diffs = _differences(base, acct)
+        if not diffs or acct.key() in reported:
+            continue
+        reported.add(acct.key())
+        yield _account_finding(ctx, base, base_msg, acct, msg, diffs)
+
+
+def _account_finding(ctx: Context, base: BankAccount, base_msg: Msg | None, acct: BankAccount,
+                     msg: Msg, diffs: list[str]) -> dict[str, Any]:
+    origin = ("the case facts" if base_msg is None
+              else f"the seller's message of {base_msg.day.isoformat() if base_msg.day else '?'}")
+    names = {"iban": "IBAN", "account": "account number", "swift": "SWIFT code",
+             "beneficiary": "beneficiary"}
+    what = ", ".join(names[d] for d in diffs)
+    country = f" in {acct.country}" if acct.country else ""
+    explanation = (f"On {msg.day.isoformat() if msg.day else '?'} a message asked for payment to "
+                   f"{acct.describe()}{country}, not the account first given ({base.describe()}, "
+                   f"from {origin}): the {what} differ.")
+    strong = {"iban", "account"} & set(diffs)
+    score = 0.95 if strong else 0.85 if "swift" in diffs else 0.7
+    return _finding(ctx, "payment.account_changed", "critical" if strong or "swift" in diffs
+                    else "high", "Bank account for payment changed", explanation,
+                    [base_msg.message_id if base_msg else None, msg.message_id],
+                    ctx.promise_ids_by_message.get(msg.message_id, []), score, msg.text)
