@@ -97,12 +97,14 @@ class SignalParser(Parser):
             return 0.0
         if lines[0].startswith("{") and all(k in lines[0] for k in JSON_KEYS):
             return 0.7 if '"quote"' in lines[0] or '"reactions"' in lines[0] else 0.4
-        first = HEADER.match(lines[0])
+        first = next((m for ln in lines[:5] if (m := HEADER.match(ln))), None)
         if not first:
             return 0.0
         if first["comma"] and first["time"].count(":") == 1:
             return 0.85  # only signal-export writes '[2019-12-24, 12:23]'
-        hints = source.suffix == ".md" or any(("(- " in ln or "](./" in ln) for ln in lines)
+        if source.suffix == ".md":
+            return 0.97  # signal-export writes chat.md; WhatsApp never exports markdown
+        hints = any(("(- " in ln or "](./" in ln) for ln in lines)
         return 0.6 if hints else 0.4  # WhatsApp iOS in ISO locales looks alike; it scores higher
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
@@ -113,7 +115,7 @@ class SignalParser(Parser):
             rows = self._json_lines(text, tally)
         else:
             rows = self._text(text, tally)
-        if not rows and not tally.skipped:
+        if not rows:
             raise InputError(source.display, "no Signal messages found")
         frame = pd.DataFrame(rows)
         if rows:
