@@ -82,7 +82,7 @@ class AlibabaPageParser(Parser):
         is_html = start.startswith(("<!doctype html", "<html", "<meta", "<head", "<!--"))
         if not (is_html or is_mhtml):
             return 0.0
-        if "alibaba" not in text.casefold():
+        if "alibaba.com" not in text.casefold():
             return 0.0
         return 0.9 if MESSAGE_MARKERS.search(text) else 0.35
 

@@ -3,3 +3,5 @@
 Importing the package registers ``wechat_csv``, ``wechat_txt``, ``wechat_html`` and
 ``wechat_paste``.
 """
+
+from . import csv_export, html_export, paste, txt_export  # noqa: F401  (registration)
