@@ -133,11 +133,17 @@ def test_html_export_joined_messages_offsets_and_service():
         old["timestamp"] == pd.Timestamp("2025-04-02T16:30:02Z")
         and old["timezone"] == "Europe/Berlin"
     )
+    forwarded = df[df["source_locator"] == "#message110"].iloc[0]
+    assert forwarded["forwarded_from"] == "DHL Express Germany"
+    assert forwarded["text"].startswith("Shipment 1234567890: Shipment information received.")
+    assert forwarded["is_edited"] and forwarded["timestamp_raw"] == "02.04.2025 18:35:10 UTC+02:00"
+    assert forwarded["timestamp"] == pd.Timestamp("2025-04-02T16:35:10Z")
     service = df[df["is_system"]]
     assert service["text"].tolist() == ["Tom Becker pinned this message"]
     tallies = {Path(t["source_file"]).name: t for t in df.attrs["tallies"]}
     assert tallies["messages.html"]["messages"] == 5
     assert [s["locator"] for s in tallies["messages2.html"]["skipped"]] == ["#message-2"]
+    assert tallies["messages2.html"]["messages"] == 4
     assert any("another file" in w for w in tallies["messages2.html"]["warnings"])
 
 

@@ -537,14 +537,25 @@ class TelegramHtmlParser(Parser):
                 tally.warn("a message without a sender name starts the file (sender left empty)")
             sender = last_sender
         text_node = body.find("div", class_="text", recursive=False)
+        forwarded = body.select_one(":scope > div.forwarded.body")
+        forwarded_from = None
+        if forwarded is not None:
+            origin = forwarded.find("div", class_="from_name")
+            if origin is not None:
+                for extra in origin.find_all("span", class_="details"):
+                    extra.decompose()  # the original date printed beside the name
+                forwarded_from = origin.get_text(" ", strip=True)
+            text_node = text_node or forwarded.find("div", class_="text")
         attachments, kind = _html_media(body)
         reply = body.find("div", class_="reply_to")
         times.add(ts, naive)
         tally.messages += 1
         row = {
-            "timestamp_raw": raw,
+            "timestamp_raw": raw.splitlines()[0].strip() if raw else None,
             "sender": sender,
             "text": _html_text(text_node),
+            "is_edited": "edited" in (raw or "").casefold(),
+            "forwarded_from": forwarded_from,
             "is_system": False,
             "attachments": attachments,
             "message_type": kind or "text",
