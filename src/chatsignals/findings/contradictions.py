@@ -130,7 +130,7 @@ def _finding(ctx: Context, rule_id: str, severity: str, title: str, explanation:
         "explanation": explanation, "message_ids": mids, "promise_ids": pids,
         "score": round(max(0.0, min(1.0, score)), 3),
         "conversation_id": first.conversation_id if first else None,
-        "timestamp": first.timestamp if first else pd.NaT, "evidence": evidence,
+        "timestamp": first.timestamp if first else None, "evidence": evidence,
     }
 
 

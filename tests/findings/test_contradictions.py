@@ -1,0 +1,331 @@
+"""Contradiction rules on realistic chats: each must fire on its case and stay quiet on the honest
+near miss next to it (delay announced and met, spec confirmed, agreed partial shipment, a buyer
+asking whether the account changed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from chatsignals.facts import Facts, load_facts
+from chatsignals.findings.contradictions import find_contradictions
+from chatsignals.table import FINDING_COLUMNS, finalize_promises, stable_id
+
+from .test_message_events import make_messages
+
+AS_OF = dt.date(2025, 6, 1)
+
+
+def promises_for(msgs: pd.DataFrame, specs: list[dict[str, Any]]) -> pd.DataFrame:
+    """A promise table by hand: each spec names its message by 1-based index ``m``."""
+    rows = []
+    for n, spec in enumerate(specs, start=1):
+        i = spec.pop("m") - 1
+        rows.append({
+            "promise_id": f"P{n}", "message_id": msgs["message_id"][i],
+            "conversation_id": msgs["conversation_id"][i], "timestamp": msgs["timestamp"][i],
+            "sender": "Lily Chen", "role": "seller", "strength": "firm", **spec,
+        })
+    return finalize_promises(pd.DataFrame(rows))
+
+
+def run(rows: list[tuple[Any, ...]], promises: list[dict[str, Any]], facts: Any = None,
+        as_of: dt.date = AS_OF) -> pd.DataFrame:
+    msgs = make_messages(rows)
+    return find_contradictions(msgs, promises_for(msgs, promises), facts, as_of)
+
+
+def rule(found: pd.DataFrame, rule_id: str) -> pd.DataFrame:
+    return found[found["rule_id"] == rule_id]
+
+
+def facts_of(data: dict[str, Any]) -> Facts:
+    return Facts.model_validate(data)
+
+
+# --- delivery.missed_deadline -----------------------------------------------------------------------
+
+PRODUCTION = [
+    ("2025-03-03 10:12", "seller", "we received your deposit, production start today, will finish before March 25"),
+    ("2025-03-20 09:00", "seller", "sorry dear, LED chips delay, goods ready by April 5 latest"),
+]
+DEADLINES = [
+    {"m": 1, "category": "delivery", "kind": "commitment", "text": "will finish before March 25",
+     "deadline_earliest": "2025-03-03", "deadline_latest": "2025-03-25", "deadline_anchor": "absolute"},
+    {"m": 2, "category": "delivery", "kind": "commitment", "text": "goods ready by April 5 latest",
+     "deadline_earliest": "2025-03-20", "deadline_latest": "2025-04-05", "deadline_anchor": "absolute"},
+]
+
+
+def test_missed_deadline_against_the_shipment_record() -> None:
+    facts = facts_of({"events": [{"date": "2025-04-12", "type": "shipped", "note": "first carrier scan"}]})
+    found = rule(run(PRODUCTION, [dict(d) for d in DEADLINES], facts), "delivery.missed_deadline")
+    assert len(found) == 1  # March 25 was re-promised before it passed: only April 5 counts
+    row = found.iloc[0]
+    assert row["message_ids"] == ["whatsapp-1:m2"] and row["promise_ids"] == ["P2"]
+    assert row["explanation"] == (
+        "On 2025-03-20 the seller promised \u201cgoods ready by April 5 latest\u201d (deadline "
+        "2025-04-05), but the case facts record the shipment only on 2025-04-12, 7 days late."
+    )
+    assert row["finding_id"] == stable_id("F", "delivery.missed_deadline", "whatsapp-1:m2")
+    assert 0 < row["score"] <= 1 and row["kind"] == "contradiction"
+
+
+def test_delay_announced_ahead_and_then_met_is_no_finding() -> None:
+    facts = facts_of({"events": [{"date": "2025-04-04", "type": "shipped"}]})
+    assert run(PRODUCTION, [dict(d) for d in DEADLINES], facts).empty
+
+
+def test_re_promise_after_the_deadline_passed_leaves_the_first_missed() -> None:
+    rows = [PRODUCTION[0], ("2025-03-28 09:00", "seller", "sorry, goods ready by April 5")]
+    proms = [dict(DEADLINES[0]), {**DEADLINES[1], "deadline_earliest": "2025-03-28"}]
+    facts = facts_of({"events": [{"date": "2025-04-04", "type": "shipped"}]})
+    found = rule(run(rows, proms, facts), "delivery.missed_deadline")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1"]]
+    assert "10 days late" in found["explanation"].iloc[0]
+
+
+def test_nothing_recorded_by_as_of() -> None:
+    found = rule(run(PRODUCTION[:1], [dict(DEADLINES[0])], None, dt.date(2025, 4, 1)),
+                 "delivery.missed_deadline")
+    assert "no shipment is recorded by 2025-04-01, 7 days after the deadline" in found["explanation"].iloc[0]
+    # the day after the deadline with nothing known yet: still open, no finding
+    assert run(PRODUCTION[:1], [dict(DEADLINES[0])], None, dt.date(2025, 3, 25)).empty
+
+
+def test_event_anchored_working_days_resolved_from_facts() -> None:
+    rows = [("2025-02-26 10:00", "seller", "production time 15 working days after deposit")]
+    prom = {"m": 1, "category": "delivery", "kind": "commitment", "strength": "conditional",
+            "text": "production time 15 working days after deposit", "deadline_anchor": "deposit",
+            "deadline_text": "15 working days after deposit"}
+    # deposit 2025-03-03 + 15 China working days = 2025-03-24; slack: +1 +2 working days = 03-27
+    on_time = facts_of({"events": [{"date": "2025-03-03", "type": "deposit_paid"},
+                                   {"date": "2025-03-27", "type": "shipped"}]})
+    assert run(rows, [dict(prom)], on_time).empty
+    late = facts_of({"events": [{"date": "2025-03-03", "type": "deposit_paid"},
+                                {"date": "2025-04-12", "type": "shipped"}]})
+    found = rule(run(rows, [dict(prom)], late), "delivery.missed_deadline")
+    assert "(deadline 2025-03-24 (China working days))" in found["explanation"].iloc[0]
+    assert "19 days late" in found["explanation"].iloc[0]
+    # without the deposit date the anchor cannot be resolved: never guessed
+    assert run(rows, [dict(prom)], facts_of({"events": [{"date": "2025-04-12", "type": "shipped"}]})).empty
+
+
+def test_late_balance_payment_explains_late_dispatch() -> None:
+    facts = facts_of({"events": [{"date": "2025-04-10", "type": "balance_paid"},
+                                 {"date": "2025-04-12", "type": "shipped"}]})
+    assert rule(run(PRODUCTION, [dict(d) for d in DEADLINES], facts), "delivery.missed_deadline").empty
+
+
+# --- delivery.shifting_deadline ---------------------------------------------------------------------
+
+SHIFTING = [
+    *PRODUCTION,
+    ("2025-04-08 10:00", "seller", "Sorry Tom, because the customs papers are not ready the goods will ship next week"),
+]
+SHIFT_PROMISES = [*DEADLINES, {"m": 3, "category": "delivery", "kind": "commitment",
+                               "text": "the goods will ship next week", "deadline_anchor": "message",
+                               "deadline_earliest": "2025-04-14", "deadline_latest": "2025-04-20"}]
+
+
+def test_shifting_deadline_lists_dates_and_excuses() -> None:
+    found = rule(run(SHIFTING, [dict(d) for d in SHIFT_PROMISES]), "delivery.shifting_deadline")
+    assert len(found) == 1
+    text = found["explanation"].iloc[0]
+    assert text.startswith("The seller moved the same delivery 2 times to later dates: first 2025-03-25")
+    assert "2025-04-05 on 2025-03-20 (reason given: \u201cLED chips delay\u201d)" in text
+    assert "2025-04-20 on 2025-04-08 (reason given: \u201cthe customs papers are not ready\u201d)" in text
+    assert found["promise_ids"].iloc[0] == ["P1", "P2", "P3"]
+
+
+def test_one_re_promise_or_a_reconfirmation_is_not_shifting() -> None:
+    assert rule(run(PRODUCTION, [dict(d) for d in DEADLINES]), "delivery.shifting_deadline").empty
+    rows = [*PRODUCTION, ("2025-03-30 10:00", "seller", "yes dear, goods ready by April 5 as I said")]
+    proms = [*(dict(d) for d in DEADLINES), {**DEADLINES[1], "m": 3, "deadline_earliest": "2025-03-30"}]
+    assert rule(run(rows, proms), "delivery.shifting_deadline").empty
+
+
+# --- delivery.claim_vs_record -----------------------------------------------------------------------
+
+SHIP_CLAIM = [("2025-04-02 16:40", "seller", "goods shipped today by DHL, tracking 1234567890")]
+CLAIM = [{"m": 1, "category": "delivery", "kind": "claim", "text": SHIP_CLAIM[0][2]}]
+
+
+def test_shipping_claim_contradicted_by_first_scan(samples: Path) -> None:
+    found = rule(run(SHIP_CLAIM, [dict(c) for c in CLAIM], load_facts(samples / "facts.yaml")),
+                 "delivery.claim_vs_record")
+    assert len(found) == 1
+    assert found["promise_ids"].iloc[0] == ["P1"]
+    assert found["explanation"].iloc[0].endswith(
+        "but the case facts record the first shipment (first carrier scan) on 2025-04-12, 10 days later.")
+
+
+def test_claim_matching_the_record_is_no_finding() -> None:
+    facts = facts_of({"events": [{"date": "2025-04-03", "type": "shipped"}]})  # next day: time zones
+    assert run(SHIP_CLAIM, [dict(c) for c in CLAIM], facts).empty
+    assert run(SHIP_CLAIM, [dict(c) for c in CLAIM], None).empty  # no record: nothing to contradict
+
+
+def test_production_finished_then_still_producing() -> None:
+    rows = [("2025-03-24 10:00", "seller", "Dear, production finished, pls arrange balance"),
+            ("2025-03-27 10:00", "buyer", "Paid. Please ship."),
+            ("2025-04-01 10:00", "seller", "sorry dear the goods are still in production, chips delay")]
+    found = rule(run(rows, []), "delivery.claim_vs_record")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1", "whatsapp-1:m3"]]
+    ok = [rows[0], ("2025-04-01 10:00", "seller", "production finished, photos attached")]
+    assert rule(run(ok, []), "delivery.claim_vs_record").empty
+
+
+# --- quality.spec_mismatch --------------------------------------------------------------------------
+
+QUALITY = [("2025-02-20 10:00", "seller", "IP65 waterproof, CE and RoHS certificate we have")]
+QUALITY_PROMISE = [{"m": 1, "category": "quality", "kind": "claim", "text": QUALITY[0][2]}]
+
+
+def test_inspection_contradicts_promised_specs(samples: Path) -> None:
+    found = rule(run(QUALITY, [dict(q) for q in QUALITY_PROMISE], load_facts(samples / "facts.yaml")),
+                 "quality.spec_mismatch")
+    assert len(found) == 1
+    text = found["explanation"].iloc[0]
+    assert text.startswith("Promised IP65, waterproof, CE (the order specifies")
+    assert "the inspection on 2025-05-02 found IP20, not waterproof, no CE" in text
+    assert found["message_ids"].iloc[0] == ["whatsapp-1:m1"]
+
+
+def test_spec_confirmed_by_inspection_is_no_finding() -> None:
+    facts = facts_of({"events": [{"date": "2025-05-02", "type": "inspection",
+                                  "findings": ["IP65 label on every reel, water spray test passed",
+                                               "CE and RoHS marks on the box"]}]})
+    assert run(QUALITY, [dict(q) for q in QUALITY_PROMISE], facts).empty
+
+
+def test_specs_in_later_messages() -> None:
+    rows = [("2025-02-20 10:00", "seller", "bowls are 304 stainless steel"),
+            ("2025-05-03 10:00", "buyer", "Is it really 304 stainless?"),
+            ("2025-05-05 10:00", "buyer", "our lab test shows 201 stainless, not 304 as you promised")]
+    proms = [{"m": 1, "category": "quality", "kind": "claim", "text": rows[0][2]}]
+    found = rule(run(rows, proms), "quality.spec_mismatch")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1", "whatsapp-1:m3"]]
+    assert "found" not in found["explanation"].iloc[0] and "wrote 201 stainless steel" in found["explanation"].iloc[0]
+
+
+def test_shared_words_are_not_a_spec_mismatch() -> None:
+    rows = [("2025-02-20 10:00", "seller", "IP65 waterproof strips"),
+            ("2025-05-03 10:00", "buyer", "the waterproof strips arrived, RoHS report also fine")]
+    assert run(rows, [{"m": 1, "category": "quality", "kind": "claim", "text": rows[0][2]}]).empty
+
+
+# --- quantity.shortfall ----------------------------------------------------------------------------
+
+ORDER = {"order": {"items": [{"name": "LED strip 5050", "quantity": 5000, "unit": "pcs", "unit_price": 2.8}]}}
+
+
+def test_shortfall_against_inspection() -> None:
+    facts = facts_of({**ORDER, "events": [{"date": "2025-05-02", "type": "inspection", "quantity_received": 4200}]})
+    found = run([("2025-05-03 10:00", "buyer", "We only received 4200 pcs")], [], facts)
+    found = rule(found, "quantity.shortfall")
+    assert len(found) == 1  # the buyer repeating the count is not a second finding
+    assert found["explanation"].iloc[0] == (
+        "The order is for 5,000 pcs (the order), but the inspection on 2025-05-02 counted 4,200 pcs, "
+        "800 pcs (16%) short.")
+
+
+def test_partial_shipment_agreed_by_buyer_is_no_finding() -> None:
+    facts = facts_of({**ORDER, "events": [{"date": "2025-05-02", "type": "inspection", "quantity_received": 4200}]})
+    rows = [("2025-04-01 10:00", "seller", "dear, can we ship 4200 pcs first and the rest 800 pcs next month?"),
+            ("2025-04-01 11:00", "buyer", "OK, I agree to a partial shipment, send the rest later")]
+    assert rule(run(rows, [], facts), "quantity.shortfall").empty
+
+
+def test_full_quantity_and_seller_promise_baseline() -> None:
+    facts = facts_of({**ORDER, "events": [{"date": "2025-05-02", "type": "inspection", "quantity_received": 5000}]})
+    assert rule(run([], [], facts), "quantity.shortfall").empty
+    rows = [("2025-02-25 10:00", "seller", "we will produce 3000 pcs for you"),
+            ("2025-05-02 10:00", "buyer", "we counted 2750 pcs only")]
+    found = rule(run(rows, [{"m": 1, "category": "quantity", "kind": "commitment", "text": rows[0][2],
+                             "value": "3000 pcs"}]), "quantity.shortfall")
+    assert "250 pcs (8%) short" in found["explanation"].iloc[0]
+    assert found["promise_ids"].iloc[0] == ["P1"]
+
+
+# --- price.changed_after_agreement ----------------------------------------------------------------
+
+def test_price_raised_after_the_order() -> None:
+    facts = facts_of({**ORDER, "case": {"currency": "USD"}, "order": {**ORDER["order"], "placed": "2025-02-27"}})
+    rows = [("2025-02-24 10:00", "seller", "best price USD 3.00/pc"),  # negotiation before the order
+            ("2025-03-10 10:00", "seller", "price is still USD 2.80/pc, no change"),
+            ("2025-04-01 10:00", "seller", "chips cost up, from today price is USD 3.10/pc"),
+            ("2025-04-01 10:05", "seller", "if you order 10000 pcs we can do USD 2.60/pc")]
+    found = rule(run(rows, [], facts), "price.changed_after_agreement")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m3"]]
+    assert "(USD 3.10, 10.7% higher)" in found["explanation"].iloc[0]
+
+
+def test_negotiating_down_without_facts_is_no_finding() -> None:
+    rows = [("2025-02-20 10:00", "seller", "unit price USD 3.00/pc"),
+            ("2025-02-22 10:00", "seller", "ok for you USD 2.80/pc")]
+    proms = [{"m": 1, "category": "price", "kind": "claim", "text": rows[0][2], "value": "USD 3.00"}]
+    assert run(rows, proms).empty
+
+
+# --- payment.account_changed ---------------------------------------------------------------------
+
+COMPANY = {"order": {"payment_account": {"beneficiary": "Shenzhen Brightway Lighting Co., Ltd",
+                                         "bank": "Bank of China Shenzhen Branch",
+                                         "account": "7561 2345 6789 0123", "swift": "BKCHCNBJ45A"}}}
+NEW_ACCOUNT = ("2025-04-01 11:00", "unknown",
+               "Our company account is under tax audit, please pay balance to our new account: "
+               "Beneficiary: WANG XIAOMING, Bank: HSBC Hong Kong, A/C no. 848-123456-838, SWIFT HSBCHKHHHKH")
+
+
+def test_account_change_against_the_facts() -> None:
+    found = rule(run([NEW_ACCOUNT], [], facts_of(COMPANY)), "payment.account_changed")
+    assert len(found) == 1
+    row = found.iloc[0]
+    assert row["severity"] == "critical" and row["score"] >= 0.9
+    assert "WANG XIAOMING" in row["explanation"] and "from the case facts" in row["explanation"]
+    assert "account number, SWIFT code, beneficiary differ" in row["explanation"]
+
+
+def test_account_change_against_the_first_account_in_messages() -> None:
+    rows = [("2025-02-26 10:00", "seller", "Beneficiary: Shenzhen Brightway Lighting Co., Ltd, "
+             "A/C no. 7561234567890123, SWIFT BKCHCNBJ45A"), NEW_ACCOUNT]
+    found = rule(run(rows, []), "payment.account_changed")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1", "whatsapp-1:m2"]]
+
+
+def test_buyer_asking_about_account_or_same_account_restated() -> None:
+    rows = [("2025-04-01 12:00", "buyer", "Did your bank account change? Our records say "
+             "A/C no. 7561 2345 6789 0123, SWIFT BKCHCNBJ45A"),
+            ("2025-04-01 12:30", "seller", "No change dear, same account: Shenzhen Brightway Lighting "
+             "Co., Ltd, account 7561-2345-6789-0123, SWIFT BKCHCNBJ45A")]
+    assert run(rows, [], facts_of(COMPANY)).empty
+
+
+# --- shape ---------------------------------------------------------------------------------------
+
+def test_findings_table_shape_and_one_sentence(samples: Path) -> None:
+    found = run([*SHIFTING, *SHIP_CLAIM, NEW_ACCOUNT], [dict(d) for d in SHIFT_PROMISES],
+                load_facts(samples / "facts.yaml"))
+    assert list(found.columns[: len(FINDING_COLUMNS)]) == list(FINDING_COLUMNS)
+    assert set(found["kind"]) == {"contradiction"}
+    assert found["finding_id"].is_unique
+    for text in found["explanation"]:
+        assert "\n" not in text and text.endswith(".") and text.count(". ") == 0
+    assert found["score"].between(0, 1).all()
+
+
+def test_empty_inputs() -> None:
+    empty = find_contradictions(make_messages([]), finalize_promises(pd.DataFrame()), None, AS_OF)
+    assert empty.empty and list(empty.columns[: len(FINDING_COLUMNS)]) == list(FINDING_COLUMNS)
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2025, 3, 1), AS_OF])
+def test_deterministic_ids(as_of: dt.date) -> None:
+    a = run(SHIFTING, [dict(d) for d in SHIFT_PROMISES], None, as_of)
+    b = run(SHIFTING, [dict(d) for d in SHIFT_PROMISES], None, as_of)
+    assert a["finding_id"].tolist() == b["finding_id"].tolist()
