@@ -97,6 +97,8 @@ def holiday_period(key: str, ref: dt.date) -> tuple[dt.date, dt.date] | None:
     The run is the consecutive official days off around the named days, so a National Day that
     merges with Mid-autumn (2025: Oct 1-8) is one Golden Week.
     """
+    if key == "next":
+        return _next_long_holiday(ref)
     cc_name = HOLIDAY_NAMES[key][0]
     for year in (ref.year, ref.year + 1):
         days = [
@@ -114,3 +116,11 @@ def holiday_period(key: str, ref: dt.date) -> tuple[dt.date, dt.date] | None:
         if end >= ref:
             return start, end
     return None
+
+
+def _next_long_holiday(ref: dt.date) -> tuple[dt.date, dt.date] | None:
+    """"The holiday" said without a name: the next multi-day official break (CNY, Labour Day,
+    National Day) that has not ended by ``ref``."""
+    found = [holiday_period(k, ref) for k in ("spring_festival", "labour_day", "national_day")]
+    periods = [p for p in found if p is not None]
+    return min(periods) if periods else None

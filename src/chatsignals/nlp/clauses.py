@@ -60,24 +60,33 @@ STATE = re.compile(
 )
 READY = re.compile(r"\b(?:is|are|was|were)\s+(?:all\s+)?(?:ready|finished|done|complete|packed|ok)\b")
 QUESTION_START = re.compile(
-    r"^(?:(?:so|and|but|ok|dear|hi|hello)[, ]+)*(?:can|could|would|will|do|does|did|is|are|have|has"
-    r"|shall|should|may)\s+(?:you|we|i|it|they|the|this|that|there)\b"
+    r"^(?:(?:so|and|but|ok|dear|hi|hello)[, ]+)*(?:can|could|would|will|do|does|did|have|has"
+    r"|shall|should|may)\s+(?:you|u)\b|^(?:(?:so|and|but|ok|dear)[, ]+)*(?:is|are)\s+(?:it|they|there)\b"
     r"|^(?:(?:so|and|but|ok|dear)[, ]+)*(?:what|how|why|where|which|who|whose|any\s+update)\b"
 )
 REQUEST_START = re.compile(
-    r"^(?:(?:ok|dear|hi|hello|sir|friend|and|so|also)[, ]+)*(?:please|kindly|could you|can you|"
+    r"^(?:(?:ok|dear|hi|hello|sir|friend|and|so|also)[, ]+)*(?!(?:please|kindly) find)(?:please|kindly|could you|can you|"
     r"would you|let me know|let us know|need you|you need to|you should|you must|remember to|"
     r"don't forget|make sure you|help (?:me|us) to|advise|pay|send (?:us|me)|confirm)\b"
 )
 REFUSAL = re.compile(
     r"\b(?:can ?not|can't|could not|couldn't|unable to|not able to|won't|will not|would not|"
     r"not possible|impossible|no way|do not|don't|did not|didn't|not promise|no longer|"
-    r"never)\b(?!\s+(?:worry|to worry))"
+    r"not in a position|never)\b(?!\s+(?:worry|to worry))"
+)
+STRONG_REFUSAL = re.compile(
+    r"\b(?:can ?not|can't|could not|couldn't|unable to|not able to|not possible|impossible|no way"
+    r"|not promise|not in a position)\b"
 )
 STATE_NEGATION = re.compile(
-    r"\b(?:won't|will not|not|no|never)\s+(?:be\s+)?(?:change|changed|increase|increased|raise|"
-    r"go up|goes up|delay|delayed|late|let you down|disappoint|affect|any problem|problem|fake|"
-    r"be late|be changed|be delayed)\b"
+    r"\b(?:won't|will not|not|no|never|don't|do not)\s+(?:be\s+)?(?:change|changed|increase|increased"
+    r"|raise|go up|goes up|delay|delayed|late|let you down|disappoint|affect|be late|be changed"
+    r"|be delayed|extra charges?|additional (?:cost|charge)s?)\b|\bno extra (?:charge|cost)s?\b"
+    r"|\bdon't need (?:to )?pay\b|\bno change\b"
+)
+INFO = re.compile(
+    r"\b(?:closed?|holidays?|vacation|busy|exhibition|fair|travel\w*|sick|not in (?:the )?"
+    r"(?:factory|office)|since \d{4}|workers|production lines|manufacturer|established|founded)\b"
 )
 HEDGE = re.compile(
     r"\b(?:try|trying|should|maybe|may be|probably|perhaps|around|about|approx\w*|asap|"
@@ -95,13 +104,16 @@ CONDITION = re.compile(
     r"|after\s+(?:the\s+)?(?:deposit|payment|balance|sample\s+(?:approv|confirm))[^,.;]*)"
 )
 ACCEPT = re.compile(
-    r"^(?:(?:ok(?:ay)?|okay|yes|yeah|yep|sure|noted|no problem|np|of course|certainly|"
-    r"understood|got it|fine|agree|agreed|done|alright|all right|can|we can|i can|no prob)"
-    r"(?:[\s,!.]+|$))+"
+    r"^(?:(?:ok(?:ay|ey)?|k|yes|yeah|yep|yup|sure|noted|well noted|no problem|np|of course|certainly"
+    r"|definitely|understood|got it|fine|agree|agreed|done|alright|all right|confirm|confirmed"
+    r"|correct|exactly|deal|no prob|dear|sir|boss|friend|my friend|tamam|inshaallah|insha allah"
+    r"|好的|好|收到|行|对|可以|没问题|明白|👌|👍|🙏|😊)(?:[\s,!.]+|$))+"
 )
 GREETING = re.compile(
-    r"^(?:(?:hi|hello|dear|friend|sir|madam|good (?:morning|afternoon|evening)|thanks|thank you|"
-    r"ok(?:ay)?|yes|sure|noted|no problem|will do|we will|i will|do|it)[\s,!.]*)+$"
+    r"^(?:(?:hi|hello|dear|friend|sir|madam|boss|chi|good (?:morning|afternoon|evening)|thanks"
+    r"|thank you|with thanks|ok(?:ay)?|yes|yes yes|sure|noted|no problem|will do|we will|i will|do"
+    r"|it|for us|still ok|this is fine|that is correct|is fine|we understand|no problem for us"
+    r"|definitely|confirm|confirmed)[\s,!.]*)+$"
 )
 FIRST_PERSON = re.compile(r"\b(?:i|we|our|my|us|me|factory|company)\b")
 
@@ -114,6 +126,8 @@ class Cues:
     question: bool = False
     request: bool = False
     refusal: bool = False
+    strong_refusal: bool = False
+    info: bool = False
     state_negation: bool = False
     future: bool = False
     done: bool = False
@@ -131,7 +145,7 @@ class Cues:
         """The flags as feature tokens for the trained model."""
         flags = [
             name
-            for name in ("question", "request", "refusal", "state_negation", "future", "done",
+            for name in ("question", "request", "refusal", "strong_refusal", "info", "state_negation", "future", "done",
                          "state", "ready", "hedge", "accept", "bare_accept", "first_person")
             if getattr(self, name)
         ]
@@ -153,6 +167,8 @@ def cues_of(text: str) -> Cues:
         question=norm.rstrip().endswith("?") or bool(QUESTION_START.search(norm)),
         request=bool(REQUEST_START.search(norm)),
         refusal=bool(REFUSAL.search(norm)),
+        strong_refusal=bool(STRONG_REFUSAL.search(norm)),
+        info=bool(INFO.search(norm)),
         state_negation=bool(STATE_NEGATION.search(norm)),
         future=bool(FUTURE.search(norm)),
         done=bool(DONE.search(norm)),
@@ -172,12 +188,18 @@ def cues_of(text: str) -> Cues:
 _SPLIT = re.compile(r"\s*(?:,|;|\s-\s|\bbut\b)\s*", re.IGNORECASE)
 
 
+_CONDITION_START = re.compile(
+    r"^\s*(?:if|should|once|when|after|as soon as|in case|unless|upon|before)\b", re.IGNORECASE
+)
+
+
 def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Character spans of the clauses of ``sentence`` that each carry their own promise.
 
-    A sentence is cut at commas/"but"/"then" only when the pieces on both sides have content of
-    their own (``has_content(piece)``: a category word or a deadline); otherwise a hedge such as
-    ", we try our best" stays with the promise it qualifies.
+    A sentence is cut at commas/semicolons/"but" only when the pieces on both sides make a
+    promise of their own (``has_content(piece)``: a future, done or deadline cue with a category
+    word); a hedge (", we try our best"), an explanation (", MOQ is 1000 pcs") or a leading
+    condition ("if you pay today, we ship") stays with the clause it qualifies.
     """
     cuts = [(m.start(), m.end()) for m in _SPLIT.finditer(sentence)]
     if not cuts:
@@ -191,8 +213,15 @@ def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tup
     merged: list[tuple[int, int]] = []
     for a, b in pieces:
         text = sentence[a:b].strip()
-        if (merged and (len(text.split()) < 2 or not has_content(text))) or (merged and not has_content(sentence[merged[-1][0]:merged[-1][1]])):
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
+        if merged:
+            prev = sentence[merged[-1][0]:merged[-1][1]]
+            if (
+                len(text.split()) < 2
+                or not has_content(text)
+                or not has_content(prev)
+                or _CONDITION_START.match(prev)
+            ):
+                merged[-1] = (merged[-1][0], b)
+                continue
+        merged.append((a, b))
     return merged

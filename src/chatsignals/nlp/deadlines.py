@@ -86,13 +86,14 @@ EVENT = (
     r"(?:the\s+|your\s+)?samples?"
     r"|(?:placing|confirm\w*)\s+(?:the\s+|your\s+)?order|order(?:\s+(?:confirm\w*|placed|placement))?"
     r"|shipment|shipping|dispatch|departure|delivery|receipt|arrival|(?:the\s+)?goods\s+arriv\w*"
-    r"|receiv\w*\s+(?:the\s+)?goods)"
+    r"|receiv\w*\s+(?:the\s+)?goods|(?<=you\s)receiv\w*(?:\s+(?:the\s+)?(?:new\s+)?\w+)?)"
 )
 REL = r"(?:after|from|once|upon|when|since|as\s+soon\s+as|following)"
 HOLIDAY = (
     r"(?P<hol>chinese\s+new\s+year|cny|(?:chinese\s+)?spring\s+festival|lunar\s+new\s+year"
     r"|golden\s+week|national\s+day|october\s+holiday|may\s+day|labou?r\s+day"
-    r"|dragon\s+boat(?:\s+festival)?|mid[-\s]autumn(?:\s+festival)?|qingming|春节|国庆)"
+    r"|dragon\s+boat(?:\s+festival)?|mid[-\s]autumn(?:\s+festival)?|qingming|春节|国庆"
+    r"|(?<=the\s)holidays?|(?<=after\s)holidays?)"
     r"(?:\s+(?:holidays?|vacation|festival))?"
 )
 BY = r"(?:by|before|no\s+later\s+than|not\s+later\s+than|latest\s+by|at\s+the\s+latest\s+by" \
@@ -128,6 +129,8 @@ def _event_kind(words: str) -> str:
 
 def _holiday_key(words: str) -> str:
     w = words.lower()
+    if w.startswith("holiday"):
+        return "next"
     if re.search(r"golden|national|october|国庆", w):
         return "national_day"
     if re.search(r"may day|labou?r", w):
@@ -312,6 +315,12 @@ def _one_date(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return day, day, "absolute"
 
 
+@_pattern(rf"{_B}(?P<w>yesterday|last\s+night)\b")
+def _yesterday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
+    day = sent - dt.timedelta(days=1)
+    return day, day, "message"
+
+
 @_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<w>today|tonight|this\s+(?:afternoon|evening|morning))\b")
 def _today(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return sent, sent, "message"
@@ -390,7 +399,7 @@ def _month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
         lo, hi = dt.date(year, month, 25), last
     else:
         lo, hi = dt.date(year, month, 1), last
-    if re.fullmatch(BY, pre):
+    if re.fullmatch(BY, pre) and not part:
         lo = sent
         if not part:
             hi = last if pre not in ("before", "prior to") else dt.date(year, month, 1) - dt.timedelta(1)

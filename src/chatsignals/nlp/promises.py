@@ -39,29 +39,38 @@ _DOC_NOUN = (
     r"invoice|\bpi\b|b/l|bill of lading|packing list|cert(?:ificate)?s?\s+(?:pdf|copy|file|scan)"
     r"|\bcert\b|report|photos?|pictures?|pics?|videos?|tracking|waybill|awb|documents?|\bcoa\b"
     r"|\bmsds\b|\bsds\b|certificate of origin|form e|drawings?|contract|catalog(?:ue)?|datasheet"
-    r"|specification sheet|proof|artwork"
+    r"|specification sheet|proof|artwork|schedule|\bco\b|receipt|slip|telex|declaration|etgb"
+    r"|hs code|size chart|lab dip|\bdocs\b|certificates? (?:copy|of)|\border link|test result"
+    r"|\bbl\b|shipping bill|insurance policy|a\.?tr\b|eur\.1|mock-?up|fcc id|flash data|e-?mail"
+)
+_QUALITY_STATE = re.compile(
+    r"\b(?:have|has|with|certified|are|is|all|pass\w*)\b[^.]*\bcertificat|\bcertificat\w*\s+we have"
 )
 CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
     k: re.compile(v)
     for k, v in {
         "refund": r"\b(?:refund\w*|compensat\w*|replace\w*|money back|return (?:the )?(?:money|goods)"
-        r"|reimburs\w*|credit note|pay (?:you )?back|the difference|resend|remake|re-?make)\b",
+        r"|reimburs\w*|credit note|pay (?:you )?back|the difference|resend|remake|re-?make|change new"
+        r"|send new|new ones|free of charge|cover (?:it|the)|deduct\w*|compensation)\b",
         "documents": rf"(?:{_DOC_NOUN})",
         "sample": r"\b(?:samples?|prototype|counter sample|pre-?production sample)\b",
-        "communication": r"\b(?:update|updates|reply|tell you|inform|let you know|call you|contact"
+        "communication": r"\b(?:update|updates|reply|tell you|inform you(?! that)|let you know|call"
+        r"|contact you|revert|ask (?:my|the|our) \w+|i ask|we ask|check and|video call|voice message"
         r"|answer|get back|keep you posted|check and|feedback|notify|news|ask (?:the|our) (?:boss|factory)"
         r"|confirm with|check with|discuss)\b",
         "price": r"(?:\bprice\w*|\bcost\w*|\bdiscount\w*|\bsurcharge|\bper (?:pc|piece|set|unit|meter)"
-        r"|\bquot\w+|\bcheaper|\bfob\b|\bcif\b|\bexw\b|\busd\b|\$|€|¥|\brmb\b)",
-        "payment": r"\b(?:deposit|balance|payment|paid|t/t|tt|account|bank|paypal|western union"
-        r"|transfer\w*|remittance|swift)\b",
+        r"|\bquot\w+|\bcheaper|\bfob\b|\bcif\b|\bexw\b|\brates?\b|\bcharges?\b|\bfreight\b)",
+        "payment": r"\b(?:deposit|balance|payment|paid|overpaid|t/t|tt|account|bank|paypal|western union"
+        r"|transfer\w*|remittance|swift|l/c|money|credit|recie?ved|recived|trade assurance)\b",
         "quantity": r"\b(?:pcs|units|quantity|qty|pieces|cartons|ctns|sets|pallets|reels|rolls"
         r"|total \d[\d,]*|\d[\d,]* (?:pcs|units|sets|pieces))\b",
         "quality": r"\b(?:material|quality|grade|certified|certificates?|waterproof|brand new|original"
         r"|genuine|stainless|steel|cotton|capacity|pantone|colou?r|logo|printing|lamination|thickness"
         r"|standard|tested|test|made of|same as (?:the )?sample|fake|oak|wood|plastic|leather|fabric"
         r"|aluminium|aluminum|copper|brass|glass|finish(?:ing)? quality|spec\w*|size|weight"
-        r"|registered|approved|compliant|rohs|ce\b|fcc|ul\b)",
+        r"|registered|approved|compliant|rohs|ce\b|fcc|ul\b|qc|inspection|passed|efficiency|warranty"
+        r"|layers?|corrugated|moisture|dried|fastness|print\w*|embroider\w*|matte|glossy|mould|mold"
+        r"|scratch\w*|label\w*|packaging|carton|dyes?|organic|type[- ]c)\b",
         "delivery": r"\b(?:ship\w*|deliver\w*|production|produc\w*|finish\w*|ready|etd|eta|load\w*"
         r"|container|pick\w* up|dispatch\w*|pack\w*|delay\w*|lead time|arriv\w*|vessel|booking|book"
         r"|transit|complet\w*|start\w*|manufactur\w*|goods|fill\w*|depart\w*|send out|out of stock"
@@ -70,12 +79,15 @@ CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
 }
 _SEND = re.compile(
     r"\b(?:send|sent|sending|provide|attach\w*|share|upload|email|e-mail|give|prepare|forward"
-    r"|issue|show)\b|\battached\b|\bwith the shipment\b"
+    r"|issue|issued|show|shared|forward\w*|renew\w*|courier\w*|enclosed|mail)\b|\battached\b"
+    r"|\bwith the shipment\b"
 )
 _SAMPLE_ACTION = re.compile(
     r"\b(?:send|sent|make|made|making|ship|prepare|ready|out|courier|dhl|fedex|ups|finish|do)\b"
 )
-_SAME_AS_SAMPLE = re.compile(r"same as (?:the |your |our )?samples?|according to (?:the )?sample")
+_SAME_AS_SAMPLE = re.compile(
+    r"same as (?:the |your |our )?(?:approved )?samples?|according to (?:the )?sample"
+)
 _TRIGGER = re.compile(r"[a-z\u4e00-\u9fff]", re.IGNORECASE)
 
 
@@ -86,31 +98,34 @@ def category_hits(norm: str) -> set[str]:
 
 def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec: bool) -> str | None:
     """One category by precedence: the specific action categories first, then what the clause is
-    about. *Sending* a certificate is documents, *having* one is quality (docs/PROMISES.md)."""
+    about. *Sending* a certificate is documents, *having* one is quality (docs/PROMISES.md).
+    ``hits`` are found outside the deadline words, so "20 days after deposit" is not payment."""
+    if "sample" in hits and not _SAME_AS_SAMPLE.search(norm):
+        return "sample"
+    if "documents" in hits and (not _QUALITY_STATE.search(norm) or _SEND.search(norm)
+                                or re.search(r"\bwill\b", norm)):
+        return "documents"
     if "refund" in hits:
         return "refund"
-    if "documents" in hits and (_SEND.search(norm) or re.search(r"\btracking\b", norm)):
-        return "documents"
-    if "sample" in hits and _SAMPLE_ACTION.search(norm) and not _SAME_AS_SAMPLE.search(norm):
-        return "sample"
-    if "communication" in hits:
+    if "communication" in hits and not has_spec:
         return "communication"
-    if "price" in hits and not ("payment" in hits and not find_amounts(norm)):
-        return "price"
-    if "payment" in hits and not ("delivery" in hits and deadline is not None):
+    if "payment" in hits and "price" not in hits:
         return "payment"
+    if "price" in hits or find_amounts(norm):
+        return "price"
     if "delivery" in hits and deadline is not None:
         return "delivery"
+    qty = find_quantities(norm)
+    if qty and not has_spec and "quality" not in hits:
+        return "quantity"
     if has_spec or "quality" in hits:
         return "quality"
-    if "quantity" in hits or find_quantities(norm):
+    if "quantity" in hits or qty:
         return "quantity"
     if "delivery" in hits:
         return "delivery"
     if "documents" in hits:
         return "documents"
-    if "sample" in hits:
-        return "sample"
     return None
 
 
@@ -141,6 +156,7 @@ class ClauseInfo:
     hits: frozenset[str]
     has_spec: bool
     has_value: bool
+    has_time: bool = False  # deadline words found (date-independent)
 
 
 @lru_cache(maxsize=65536)
@@ -150,7 +166,13 @@ def clause_info(text: str) -> ClauseInfo:
     norm = cues.text
     has_spec = bool(spec_values(text))
     has_value = has_spec or bool(find_amounts(norm) or find_quantities(norm) or find_documents(norm))
-    return ClauseInfo(text, norm, cues, frozenset(category_hits(norm)), has_spec, has_value)
+    span = find_deadline(text, _PROBE_DATE) if _has_time_words(norm) else None
+    rest = norm if span is None else cues_of(text[:span.start] + " " + text[span.end:]).text
+    return ClauseInfo(text, norm, cues, frozenset(category_hits(rest)), has_spec, has_value,
+                      span is not None)
+
+
+_PROBE_DATE = dt.date(2000, 6, 15)
 
 
 def _future_window(deadline: Deadline | None, sent: dt.date) -> bool:
@@ -167,21 +189,24 @@ def rule_label(info: ClauseInfo, deadline: Deadline | None, sent: dt.date, conte
     """commitment / claim / none from the cues alone (docs/PROMISES.md's definitions)."""
     c = info.cues
     content = bool(info.hits) or info.has_value or deadline is not None
-    if c.accept and context_request and (c.bare_accept or content):
+    if c.accept and context_request and (c.bare_accept or not (c.question or c.strong_refusal)):
         return "commitment"
-    if c.question or c.request or not content:
+    if c.question or c.request:
         return "none"
-    if c.refusal and not c.state_negation:
+    if c.strong_refusal or (c.refusal and not c.state_negation):
         return "none"
-    if c.state_negation or c.future:
+    if c.state_negation:
         return "commitment"
-    if _future_window(deadline, sent) and not (c.done and not c.future and "already" in info.norm):
-        if not (c.done and deadline is not None and deadline.anchor == "absolute"
-                and (deadline.latest or sent) < sent):
-            return "commitment"
-    if c.done or c.ready or c.state or info.has_value:
-        return "claim"
-    return "commitment" if deadline is not None else "none"
+    if not content:
+        return "commitment" if c.future and c.first_person and c.words > 2 else "none"
+    if c.info and not (info.hits - {"quality", "quantity"}):
+        return "none"
+    if c.future:
+        return "commitment"
+    past = c.done and (deadline is None or (deadline.latest or deadline.earliest or sent) < sent)
+    if _future_window(deadline, sent) and not past and "already" not in info.norm:
+        return "commitment"
+    return "claim"
 
 
 def rule_strength(info: ClauseInfo, label: str, deadline: Deadline | None) -> str | None:
@@ -195,14 +220,18 @@ def rule_strength(info: ClauseInfo, label: str, deadline: Deadline | None) -> st
     return "firm"
 
 
+_SMALL_TALK = re.compile(
+    r"^(?:(?:ok(?:ay)?|thanks?|thank you|thx|great|good|nice|fine|cool|hi|hello|dear|bye|"
+    r"received|got it|noted|perfect|👍|🙏|😊)[\s,!.]*)+$"
+)
+
+
 def is_request(text: str | None) -> bool:
-    """The other party's message asks for something ("can you ship by Friday?", "pls add logo")."""
-    if not text:
+    """The other party's message gives the seller something to agree to (a request, a question,
+    a proposal, a statement of need) rather than thanks or a greeting."""
+    if not text or not text.strip():
         return False
-    cues = cues_of(text)
-    return cues.question or cues.request or bool(
-        re.search(r"\b(?:need|want|must|have to|keep me|would like|hope you)\b", cues.text)
-    )
+    return not _SMALL_TALK.match(" ".join(text.lower().split()))
 
 
 def analyze_clause(
@@ -217,7 +246,7 @@ def analyze_clause(
 
 
 def _deadline_for(info: ClauseInfo, sent: dt.date, lookup: Any) -> Deadline | None:
-    if not _has_time_words(info.norm):
+    if not info.has_time:
         return None
     return find_deadline(info.text, sent, lookup)
 
@@ -250,7 +279,8 @@ def decide(
         ctx_request = is_request(ctx)
         prepared.append((info, sent, lookup, ctx, ctx_request, deadline))
     feats = [
-        classifier.FeatureRow(p[0].text, feature_tokens(p[0], p[5], p[1], p[3], p[4])) for p in prepared
+        classifier.FeatureRow(model_text(p[0], p[3], p[4]), feature_tokens(p[0], p[5], p[1], p[3], p[4]))
+        for p in prepared
     ]
     predictions = model.predict(feats) if model is not None and feats else None
     out = []
@@ -303,6 +333,14 @@ def _finish(
     return Decision(label, category, strength, deadline, value, info.cues.condition, confidence, answers)
 
 
+def model_text(info: ClauseInfo, ctx: str | None, ctx_request: bool) -> str:
+    """The words the model reads: the clause, plus the request it accepts ("ok dear" alone says
+    nothing about the category; the buyer's "pls send the invoice" does)."""
+    if ctx and ctx_request and info.cues.accept:
+        return f"{info.text} || {ctx}"
+    return info.text
+
+
 def feature_tokens(
     info: ClauseInfo, deadline: Deadline | None, sent: dt.date, ctx: str | None, ctx_request: bool
 ) -> list[str]:
@@ -318,8 +356,14 @@ def feature_tokens(
         toks.append("has_spec")
     if info.has_value:
         toks.append("has_value")
-    if ctx_request:
+    if ctx_request and ctx:
         toks.append("ctx_request")
+        ctx_info = clause_info(ctx)
+        toks += [f"ctx_hit_{h}" for h in sorted(ctx_info.hits)]
+        ctx_cat = rule_category(ctx_info.norm, set(ctx_info.hits), None, ctx_info.has_spec)
+        toks.append(f"ctx_cat_{ctx_cat or 'none'}")
+        if ctx_info.cues.question:
+            toks.append("ctx_question")
     return toks
 
 
@@ -410,12 +454,14 @@ def _clauses_of(text: str, sentences: list[str]) -> tuple[tuple[int, str, str], 
 
 
 def _has_content(piece: str) -> bool:
+    """A clause that makes a promise of its own: a future/done/ready cue or deadline words, plus
+    something it is about (a category word, a value)."""
     info = clause_info(piece)
-    if info.cues.question or info.cues.request:
+    c = info.cues
+    if c.question or c.request:
         return True
-    return bool(info.hits - {"quality"}) or info.has_value or (
-        _has_time_words(info.norm) and find_deadline(piece, dt.date(2000, 1, 1)) is not None
-    )
+    verb = c.future or c.done or c.ready or info.has_time
+    return verb and (bool(info.hits) or info.has_value or info.has_time)
 
 
 def _prime_sentences(texts: list[str]) -> None:
