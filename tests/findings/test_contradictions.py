@@ -329,3 +329,31 @@ def test_deterministic_ids(as_of: dt.date) -> None:
     a = run(SHIFTING, [dict(d) for d in SHIFT_PROMISES], None, as_of)
     b = run(SHIFTING, [dict(d) for d in SHIFT_PROMISES], None, as_of)
     assert a["finding_id"].tolist() == b["finding_id"].tolist()
+
+
+# --- findings.summary ----------------------------------------------------------------------------
+
+def test_conversation_summary_story(samples: Path) -> None:
+    from chatsignals.findings.summary import CASE_ROW, conversation_summary
+
+    facts = load_facts(samples / "facts.yaml")
+    whatsapp = make_messages([*SHIFTING, *SHIP_CLAIM])
+    email = make_messages([NEW_ACCOUNT], conversation="email-1")
+    msgs = pd.concat([whatsapp, email], ignore_index=True)
+    proms = promises_for(whatsapp, [dict(d) for d in SHIFT_PROMISES])
+    findings = find_contradictions(msgs, proms, facts, AS_OF)
+    summary = conversation_summary(msgs, proms, findings, facts)
+    by_conv = summary.set_index("conversation_id")
+    # critical first, then high by top score (the inspection shortfall 0.92 beats the claim 0.9)
+    assert list(summary["conversation_id"]) == ["email-1", CASE_ROW, "whatsapp-1"]
+    assert by_conv.loc["email-1", "rule_ids"] == ["payment.account_changed"]
+    wa = by_conv.loc["whatsapp-1"]
+    assert wa["promises"] == 3 and wa["messages"] == 4 and wa["seller_messages"] == 4
+    assert set(wa["rule_ids"]) == {"delivery.missed_deadline", "delivery.claim_vs_record",
+                                   "delivery.shifting_deadline"}
+    assert wa["gap"] == findings.set_index("finding_id").loc[wa["finding_ids"][0], "explanation"]
+    assert any("shipped (seller's message)" in line for line in wa["happened"])
+    assert any("inspection (facts)" in line for line in wa["happened"])
+    assert wa["promised"][0].startswith("2025-03-03: \u201cwill finish before March 25\u201d (delivery commitment, by 2025-03-25)")
+    case = by_conv.loc[CASE_ROW]  # inspection-only findings cite no message
+    assert {"quality.spec_mismatch", "quantity.shortfall"} <= set(case["rule_ids"])
