@@ -41,7 +41,7 @@ from ...table import ParseTally
 from .. import register
 from ..base import ParseOptions, Parser, ParseResult
 from . import markers
-from .layouts import MARKS, Layout, infer_layout
+from .layouts import MARKS, SAMPLE_LINES, Layout, infer_layout
 
 __all__ = ["WhatsAppParser", "parse_text", "title_from_name"]
 
@@ -53,6 +53,7 @@ _TITLE = re.compile(
 )
 _EXPORT_HINT = re.compile(r"whatsapp|^_chat\.txt$", re.IGNORECASE)
 
+_EDITED = re.compile(markers.EDITED)
 _MEDIA_PREFILTER = "|".join(
     re.sub(r"\(\?P<\w+>", "(?:", p)
     for p in (markers.MEDIA_OMITTED, markers.IOS_OMITTED, markers.ATTACHED_TAG, markers.FILE_ATTACHED)
@@ -76,19 +77,12 @@ def is_chat_member(name: str) -> bool:
 # --- lines ---------------------------------------------------------------------------------------
 
 
-def split_lines(text: str) -> list[str]:
-    """The file's lines, 1:1 with line numbers (CRLF read as one break, final newline ignored)."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
+_BLANK = f"^[ \t\u00a0\u202f\u3000{MARKS}]*$"
 
 
 def _blank_mask(arr: pa.Array) -> np.ndarray:
-    length = pc.utf8_length(pc.utf8_trim(arr, characters=" \t\u00a0\u202f\u3000" + MARKS))
-    return np.asarray(pc.equal(length, 0).to_numpy(zero_copy_only=False), dtype=bool)
+    """Lines with nothing but spaces and invisible marks (one DFA pass, no copies)."""
+    return _bool(pc.match_substring_regex(arr, _BLANK))
 
 
 def _np(arr: pa.Array | pa.ChunkedArray, dtype: str = "int64") -> np.ndarray:
@@ -197,16 +191,33 @@ def timestamps(
 class _Lines:
     """The line-level view of a file: which lines start messages and where each message ends."""
 
-    lines: list[str]
-    arr: pa.Array
+    arr: pa.Array  # every line of the file
     heads: np.ndarray  # line index of every header
     ends: np.ndarray  # last non-blank line index of every message
     parts: pa.StructArray  # the header pattern's groups, one row per header
+    rest: pa.Array  # what follows the header on its line ("Name: text" or a notice)
 
 
-def _scan(lines: list[str], layout: Layout, display: str, tally: ParseTally) -> _Lines:
-    arr = pa.array(lines, type=pa.large_string() if len(lines) > 2_000_000 else pa.string())
-    matched = pc.extract_regex(arr, layout.pattern())
+def line_array(text: str) -> pa.Array:
+    """The file's lines as one Arrow string array, 1:1 with line numbers (no Python list).
+
+    CRLF counts as one break; the newline ending the last line does not start another line.
+    """
+    data = text.encode("utf-8")
+    kind = pa.large_string() if len(data) >= 2**31 else pa.string()
+    width = np.int64 if kind == pa.large_string() else np.int32
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=width))
+    whole = pa.Array.from_buffers(kind, 1, [None, offsets, pa.py_buffer(data)])
+    arr = pc.split_pattern(whole, "\n").flatten()
+    if text.endswith("\n"):
+        arr = arr.slice(0, len(arr) - 1)
+    if "\r" in text:
+        arr = pc.utf8_rtrim(arr, characters="\r")
+    return arr
+
+
+def _scan(arr: pa.Array, layout: Layout, display: str, tally: ParseTally) -> _Lines:
+    matched = pc.extract_regex(arr, layout.header())
     is_head = np.asarray(matched.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     heads = np.flatnonzero(is_head)
     if not len(heads):
@@ -221,25 +232,53 @@ def _scan(lines: list[str], layout: Layout, display: str, tally: ParseTally) -> 
     body = ~is_head[first:]
     tally.blank_lines += int(blank[first:].sum())
     tally.continuation_lines += int((body & ~blank[first:]).sum())
-    idx = np.arange(len(lines))
+    idx = np.arange(len(arr))
     last_kept = np.maximum.accumulate(np.where(is_head | ~blank, idx, -1))
-    nxt = np.append(heads[1:], len(lines))
+    nxt = np.append(heads[1:], len(arr))
     ends = last_kept[nxt - 1]
-    return _Lines(lines, arr, heads, ends, matched.filter(pa.array(is_head)))
+    mask = pa.array(is_head)
+    rest = pc.replace_substring_regex(arr.filter(mask), layout.header(False), "", max_replacements=1)
+    return _Lines(arr, heads, ends, matched.filter(mask), rest)
 
 
-def _texts(scan: _Lines) -> pa.Array:
+def split_author(rest: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(author or null, first body line) from what follows the header.
+
+    The author ends at the FIRST ": " (a colon may sit in the text, not in a name); a line ending
+    in "Name:" is an empty message; no separator at all means a notice without author.
+    """
+    pieces = pc.split_pattern(rest, ": ", max_splits=1)
+    counts = np.asarray(pc.list_value_length(pieces).to_numpy(zero_copy_only=False))
+    offsets = np.asarray(pieces.offsets.to_numpy(zero_copy_only=False))[:-1]
+    values = pieces.flatten()
+    two = counts == 2
+    author = values.take(pa.array(offsets))
+    body = values.take(pa.array(offsets + counts - 1))
+    colon_end = _bool(pc.ends_with(rest, ":")) & ~two
+    if colon_end.any():
+        cut = pc.utf8_slice_codeunits(rest, 0, -1)
+        author = pc.if_else(pa.array(colon_end), cut, author)
+        body = pc.if_else(pa.array(colon_end), pa.scalar("", body.type), body)
+        two |= colon_end
+    two &= _bool(pc.greater(pc.utf8_length(pc.utf8_trim(author, characters=MARKS + " ")), 0))
+    author = pc.if_else(pa.array(two), author, pa.scalar(None, author.type))
+    body = pc.if_else(pa.array(two), body, rest)
+    return author, body
+
+
+def _texts(scan: _Lines, body: pa.Array) -> pa.Array:
     """Message texts: the header line's body, plus continuation lines where there are any."""
-    body = scan.parts.field("body")
     multi = np.flatnonzero(scan.ends > scan.heads)
     if not len(multi):
         return body
     firsts = body.take(pa.array(multi)).to_pylist()
-    lines = scan.lines
-    joined = [
-        "\n".join([first, *lines[int(scan.heads[k]) + 1 : int(scan.ends[k]) + 1]])
-        for first, k in zip(firsts, multi, strict=True)
-    ]
+    starts, spans = scan.heads[multi] + 1, scan.ends[multi] - scan.heads[multi]
+    picks = np.arange(int(spans.sum())) + np.repeat(starts - (np.cumsum(spans) - spans), spans)
+    more = scan.arr.take(pa.array(picks)).to_pylist()
+    joined, pos = [], 0
+    for first, span in zip(firsts, spans, strict=True):
+        joined.append("\n".join([first, *more[pos : pos + span]]))
+        pos += span
     mask = np.zeros(len(body), dtype=bool)
     mask[multi] = True
     return pc.replace_with_mask(body, pa.array(mask), pa.array(joined, type=body.type))
@@ -279,26 +318,30 @@ def _media(text: pa.Array, n: int) -> tuple[list[list[str]] | None, np.ndarray]:
 
 
 def _edited(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Cut an appended "<This message was edited>" from the text; mark the row edited."""
+    """Cut an appended "<This message was edited>" from the text; mark the row edited.
+
+    A text that is nothing but the marker keeps it (there is nothing else to show)."""
     marked = _bool(pc.match_substring_regex(text, markers.EDITED))
-    only = _bool(pc.match_substring_regex(text, "^" + markers.EDITED))
-    appended = marked & ~only
-    if appended.any():
-        cut = pc.replace_substring_regex(text, markers.EDITED, "")
-        text = pc.if_else(pa.array(appended), cut, text)
+    rows = np.flatnonzero(marked)
+    if len(rows):
+        values = text.take(pa.array(rows)).to_pylist()
+        cut = [_EDITED.sub("", v) or v for v in values]
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rows] = True
+        text = pc.replace_with_mask(text, pa.array(mask), pa.array(cut, type=text.type))
     return text, marked
 
 
-def _senders(parts: pa.StructArray, text: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
+def _senders(author: pa.Array, text: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
     """(sender or null, text, is_system): no "Name: " means a notice; so do subject changes."""
-    author = pc.utf8_trim(parts.field("author"), characters=MARKS + " ")
-    has_author = _bool(pc.greater(pc.utf8_length(author), 0))
-    notice = _bool(pc.match_substring_regex(author, markers.NOTICE_AUTHOR)) & has_author
+    has_author = _bool(pc.is_valid(author))
+    sender = pc.utf8_trim(author, characters=MARKS + " ")
+    notice = _bool(pc.match_substring_regex(sender, markers.NOTICE_AUTHOR)) & has_author
     if notice.any():
-        whole = pc.binary_join_element_wise(parts.field("author"), text, ": ")
+        whole = pc.binary_join_element_wise(author, text, ": ")
         text = pc.if_else(pa.array(notice), whole, text)
         has_author &= ~notice
-    sender = pc.if_else(pa.array(has_author), author, pa.scalar(None, author.type))
+        sender = pc.if_else(pa.array(has_author), sender, pa.scalar(None, sender.type))
     return sender, text, ~has_author
 
 
@@ -313,20 +356,21 @@ def parse_text(
     """Parse the text of one WhatsApp export into a partial message frame (naive timestamps)."""
     if not text.strip(MARKS + " \t\r\n\u00a0"):
         raise InputError(display, "empty file (no text)")
-    lines = split_lines(text)
-    layout, _ = infer_layout(lines)
+    layout, _ = infer_layout(text[:4_000_000].split("\n", SAMPLE_LINES)[:SAMPLE_LINES])
     if layout is None:
         raise InputError(
             display,
             "no WhatsApp message header found (like '03.03.25, 09:15 - Name: text' or "
             "'[3/3/25, 9:15:32 AM] Name: text')",
         )
-    _check_line_lengths(lines, display, tally)
-    scan = _scan(lines, layout, display, tally)
+    arr = line_array(text)
+    _check_line_lengths(arr, tally)
+    scan = _scan(arr, layout, display, tally)
     n = len(scan.heads)
     stamps = timestamps(scan.parts, layout, options, tally)
-    body = pc.utf8_ltrim(_texts(scan), characters=MARKS)
-    sender, body, system = _senders(scan.parts, body)
+    author, first = split_author(scan.rest)
+    body = pc.utf8_ltrim(_texts(scan, first), characters=MARKS)
+    sender, body, system = _senders(author, body)
     body, edited = _edited(body)
     deleted = _bool(pc.match_substring_regex(body, markers.DELETED))
     attachments, kinds = _media(body, n)
@@ -354,10 +398,10 @@ def parse_text(
     return frame
 
 
-def _check_line_lengths(lines: list[str], display: str, tally: ParseTally) -> None:
+def _check_line_lengths(arr: pa.Array, tally: ParseTally) -> None:
     """Refuse nothing, but say so when a single line is beyond the per-message limit."""
     limit = 20 * 1024 * 1024
-    longest = max((len(line) for line in lines), default=0)
+    longest = pc.max(pc.binary_length(arr)).as_py() or 0
     if longest > limit:
         tally.warn(f"a line of {longest:,} characters is longer than {limit:,}: kept whole")
 
@@ -371,9 +415,12 @@ def _match_media(frame: pd.DataFrame, members: dict[str, str], tally: ParseTally
     if "attachments" not in frame:
         return used
     missing: list[str] = []
-    matched = []
+    matched: list[list[str]] = []
     for names in frame["attachments"]:
-        row = []
+        if not names:
+            matched.append([])
+            continue
+        row: list[str] = []
         for name in names:
             member = members.get(name) or members.get(posixpath.basename(name))
             if member:

@@ -56,8 +56,12 @@ class Layout:
     trailing_dot: bool  # "13:34. - "
     end: str  # "] ", " - ", " – "
 
-    def pattern(self) -> str:
-        """The strict header pattern, for RE2 and Python re, capturing the parts and the rest."""
+    def header(self, capture: bool = True) -> str:
+        """The strict header pattern (anchored, up to and including the separator).
+
+        With ``capture`` the date, time and AM/PM parts are named groups (a, b, c, h, mi, ss, ap)
+        and ``raw`` is the date and time as written; without, it has no groups (for stripping).
+        """
         ds = re.escape(self.date_sep)
         d12 = "[0-9]{1,2}"
         if self.ymd:
@@ -75,7 +79,11 @@ class Layout:
         head += f"(?P<raw>{date}{self.dt_sep}{time})"
         head += r"\." if self.trailing_dot else ""
         head += r"\] " if self.end == "] " else self.end
-        return head + r"(?:(?P<author>.+?):(?: |$))?(?P<body>.*)$"
+        return head if capture else re.sub(r"\(\?P<\w+>", "(?:", head)
+
+    def pattern(self) -> str:
+        """Header, then ``Name: `` (first colon-space; absent on notices) and the first body line."""
+        return self.header() + r"(?:(?P<author>.+?):(?: |$))?(?P<body>.*)$"
 
     def compiled(self) -> re.Pattern[str]:
         return _compiled(self)
