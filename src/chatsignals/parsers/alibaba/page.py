@@ -21,6 +21,7 @@ import contextlib
 import email
 import email.policy
 import json
+import quopri
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -82,9 +83,13 @@ class AlibabaPageParser(Parser):
         is_html = start.startswith(("<!doctype html", "<html", "<meta", "<head", "<!--"))
         if not (is_html or is_mhtml):
             return 0.0
+        if is_mhtml:  # markers may be split by quoted-printable soft line breaks
+            text = quopri.decodestring(source.head).decode("utf-8", errors="ignore")
         if "alibaba.com" not in text.casefold():
             return 0.0
-        return 0.9 if MESSAGE_MARKERS.search(text) else 0.35
+        if not MESSAGE_MARKERS.search(text):
+            return 0.35
+        return 0.95 if is_mhtml else 0.9  # an MHTML page is no e-mail, though it is MIME
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
         tally = self.new_tally(source)

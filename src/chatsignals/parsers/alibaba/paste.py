@@ -50,9 +50,11 @@ class AlibabaPasteParser(Parser):
         if not text or text.lstrip().startswith(("<", "{", "[")):
             return 0.0
         stamps = stamp_lines(text)
-        if stamps == 0:
-            return 0.0
         cues = len(ALIBABA_CUES.findall(text))
+        if stamps == 0:  # "HH:MM" lines under day separators ("Today", "Feb 20, 2025")
+            kinds = [line.kind for line in classify(text.splitlines()[:2000])]
+            dated = "day" in kinds and "time" in kinds[kinds.index("day") :]
+            return 0.7 if dated and cues else 0.0
         if cues:
             return 0.85
         return 0.4 if stamps >= 2 else 0.0

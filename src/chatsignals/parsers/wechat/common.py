@@ -66,6 +66,8 @@ NOTICE = re.compile(
     re.I,
 )
 RECALL = re.compile(r"撤回了一条消息|recalled a message", re.I)
+DOCTYPE = re.compile(r"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.S | re.I)
+UNKNOWN_ENTITY = re.compile(r"&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)")
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -87,8 +89,13 @@ def app_message(xml: str, tally: ParseTally) -> dict[str, Any]:
     try:
         root = fromstring(body, forbid_dtd=True)
     except DefusedXmlException:
-        tally.warn("a file/link card declared a DTD or entities: not resolved, its text kept as written")
-        return {"title": strip_tags(body), "des": None, "filename": None, "url": None, "subtype": None}
+        # a crafted card: drop its DTD, keep entity references as the literal text they are
+        tally.warn("a file/link card declared a DTD or entities: not resolved, kept as literal text")
+        body = UNKNOWN_ENTITY.sub("&amp;", DOCTYPE.sub("", body))
+        try:
+            root = fromstring(body, forbid_dtd=True)
+        except (DefusedXmlException, ParseError, ValueError):
+            return {"title": strip_tags(body) or None, "des": None, "filename": None, "url": None, "subtype": None}
     except (ParseError, ValueError):
         return {"title": strip_tags(body) or None, "des": None, "filename": None, "url": None, "subtype": None}
     app = root.find("appmsg") if root.tag != "appmsg" else root

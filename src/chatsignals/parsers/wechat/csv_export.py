@@ -97,7 +97,7 @@ class WeChatCsvParser(Parser):
         if not any((v or "").strip() for v in record.values()):
             tally.blank_lines += 1
             return None
-        if record.get("StrContent") is None or record.get("CreateTime") is None:
+        if any(value is None for value in record.values()):
             tally.skip(loc, "record has fewer cells than the header (truncated line)")
             return None
         when = _epoch(record.get("CreateTime"))
