@@ -357,3 +357,24 @@ def test_conversation_summary_story(samples: Path) -> None:
     assert wa["promised"][0].startswith("2025-03-03: \u201cwill finish before March 25\u201d (delivery commitment, by 2025-03-25)")
     case = by_conv.loc[CASE_ROW]  # inspection-only findings cite no message
     assert {"quality.spec_mismatch", "quantity.shortfall"} <= set(case["rule_ids"])
+
+
+def test_refund_promise_with_no_refund_by_the_deadline() -> None:
+    rows = [("2025-05-03 10:00", "seller", "we will refund the difference within 3 days"),
+            ("2025-05-07 10:00", "seller", "finance is processing, pls wait")]
+    prom = {"m": 1, "category": "refund", "kind": "commitment", "text": rows[0][2],
+            "deadline_earliest": "2025-05-03", "deadline_latest": "2025-05-06", "deadline_anchor": "message"}
+    found = rule(run(rows, [dict(prom)]), "refund.missed_deadline")
+    assert "no refund payment is recorded by 2025-06-01, 26 days after the deadline" in found["explanation"].iloc[0]
+    paid = facts_of({"events": [{"date": "2025-05-05", "type": "refund_paid", "amount": 3360}]})
+    assert run(rows, [dict(prom)], paid).empty
+
+
+def test_start_of_production_or_handling_is_not_a_delivery_deadline() -> None:
+    rows = [("2025-03-03 10:00", "seller", "We received your deposit, production start today."),
+            ("2025-05-14 10:00", "seller", "boss back next week, sure will handle")]
+    proms = [{"m": 1, "category": "delivery", "kind": "commitment", "text": rows[0][2],
+              "deadline_earliest": "2025-03-03", "deadline_latest": "2025-03-03", "deadline_anchor": "message"},
+             {"m": 2, "category": "delivery", "kind": "commitment", "text": rows[1][2],
+              "deadline_earliest": "2025-05-19", "deadline_latest": "2025-05-25", "deadline_anchor": "message"}]
+    assert rule(run(rows, proms), "delivery.missed_deadline").empty

@@ -142,7 +142,7 @@ def find_contradictions(messages: pd.DataFrame, promises: pd.DataFrame | None, f
                                          "text", "is_system", "attachments"])
     ctx = Context.build(messages, promises, facts, as_of)
     rows: list[dict[str, Any]] = []
-    for rule in (missed_deadlines, shifting_deadlines, claims_vs_record, spec_mismatches,
+    for rule in (missed_deadlines, missed_refunds, shifting_deadlines, claims_vs_record, spec_mismatches,
                  quantity_shortfalls, price_changes, account_changes):
         rows.extend(rule(ctx))
     frame = finalize_findings(pd.DataFrame(rows))
@@ -167,6 +167,18 @@ _EXCUSE_PATTERNS = (
     re.compile(r"因为([^，。；！？\n]{2,40})"),
     re.compile(r"(\bsorry\b[^.;!?\n]{0,80})", re.I),
 )
+
+
+_DELIVERS = re.compile(
+    r"\b(?:ship\w*|send|sent|deliver\w*|dispatch\w*|etd|eta|load\w*|ready|finish\w*|complet\w*|"
+    r"done|arriv\w*|reach\w*|(?:production|lead|delivery)\s+time|out\s+of\s+(?:the\s+)?factory)\b"
+    r"|发货|出货|完成|做好|到货|交货", re.I)
+
+
+def _is_delivery_deadline(text: str) -> bool:
+    """A deadline for the goods (made, shipped, arrived), not for starting production or for
+    "handling" something: only the former can be checked against shipment records."""
+    return bool(_DELIVERS.search(text))
 
 
 def _stage(text: str) -> str:
@@ -208,20 +220,21 @@ def _resolve(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None]
     return lo, hi
 
 
-def _windows(ctx: Context) -> list[Window]:
-    """Delivery commitments with a resolvable latest date, in the order they were made."""
+def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
+    """Delivery (or refund) commitments with a resolvable latest date, in the order made."""
     out = []
     pr = ctx.promises
-    chosen = pr[(pr["category"] == "delivery") & (pr["kind"] == "commitment")]
+    chosen = pr[(pr["category"] == category) & (pr["kind"] == "commitment")]
     for p in chosen.itertuples(index=False):
         day = ctx.promise_day(p)
-        if day is None:
+        if day is None or (category == "delivery" and not _is_delivery_deadline(str(p.text))):
             continue
         lo, hi = _resolve(ctx, p, day)
         if hi is None:
             continue
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
-        out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), _stage(str(p.text))))
+        stage = _stage(str(p.text)) if category == "delivery" else category
+        out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage))
     return out
 
 
@@ -246,8 +259,22 @@ def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
             yield row
 
 
+def missed_refunds(ctx: Context) -> Iterator[dict[str, Any]]:
+    """``refund.missed_deadline``: a refund promised by a date with no refund_paid by then."""
+    windows = _windows(ctx, "refund")
+    for i, w in enumerate(windows):
+        if not _superseded(w, windows[i + 1:]):
+            row = _missed(ctx, w)
+            if row is not None:
+                yield row
+
+
+_STAGE_EVENT = {"arrival": ("delivery", "delivery"), "dispatch": ("shipment", "shipment"),
+                "refund": ("refund", "refund payment")}
+
+
 def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
-    kind = "delivery" if w.stage == "arrival" else "shipment"
+    kind, noun = _STAGE_EVENT[w.stage]
     event = ctx.book.first(kind)
     balance = ctx.book.first("balance", source="facts")
     if w.stage == "dispatch" and balance is not None:
@@ -255,7 +282,6 @@ def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
         if paid > w.latest:
             return None  # goods leave after the balance: the buyer's own later payment explains it
     limit = w.plausible_latest
-    noun = "delivery" if kind == "delivery" else "shipment"
     if event is not None:
         happened = pd.Timestamp(event["date"]).date()
         if happened <= limit:
@@ -277,8 +303,9 @@ def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
                    f"(deadline {w.latest.isoformat()}{counted}), but {outcome}.")
     base = {"firm": 0.9, "hedged": 0.65, "conditional": 0.8}.get(str(w.promise.strength), 0.75)
     severity = "high" if days >= 14 else "medium" if days >= 3 else "low"
-    return _finding(ctx, "delivery.missed_deadline", severity, f"Delivery deadline missed by "
-                    f"{_plural(days, 'day')}", explanation, mids, [w.promise.promise_id],
+    rule_id = "refund.missed_deadline" if w.stage == "refund" else "delivery.missed_deadline"
+    return _finding(ctx, rule_id, severity, f"{'Refund' if w.stage == 'refund' else 'Delivery'} "
+                    f"deadline missed by {_plural(days, 'day')}", explanation, mids, [w.promise.promise_id],
                     base * min(1.0, 0.55 + 0.05 * days), str(w.promise.text))
 
 
@@ -512,7 +539,7 @@ def _spec_finding(ctx: Context, promised: list[Stated], obs: Stated,
             pairs.setdefault(spec_key(p), (p, o))
             if src not in sources:
                 sources.append(src)
-    seen = {(k, o.value, o.negated) for k, (_, o) in pairs.items()}
+    seen = {(o.attribute, o.value, o.negated) for _, o in pairs.values()}
     if not pairs or seen <= reported:
         return None
     reported |= seen
