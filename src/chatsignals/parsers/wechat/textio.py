@@ -49,7 +49,7 @@ def head_text(source: Source) -> str:
             return head[: len(head) - cut].decode("gb18030")
         except UnicodeDecodeError:
             continue
-    return ""
+    return head.decode("utf-8", errors="replace")  # detection only: an ASCII header still shows
 
 
 def decode_chat_bytes(data: bytes, display: str, tally: ParseTally) -> str:
