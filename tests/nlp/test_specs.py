@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from chatsignals.nlp.specs import Spec, compare_specs, find_specs
@@ -130,3 +132,17 @@ def test_condition_groups() -> None:
 def test_spec_is_hashable_value() -> None:
     spec = Spec("certificate", "CE", "CE", 0, 2)
     assert spec.describe() == "CE" and not spec.negated and {spec}
+
+
+def test_no_specs_in_real_business_prose(realdata: Path) -> None:
+    """3,657 Enron sentences (parakweet intent set) and 192 Enron bodies: ordinary business prose
+    must yield no certificates, grades, ratings or conditions ("new product", "it is used")."""
+    lines = (realdata / "intent" / "parakweet-train.txt").read_text(encoding="utf-8", errors="replace")
+    sentences = [line.split("\t", 1)[1] for line in lines.splitlines() if "\t" in line]
+    bodies = [p.read_text(encoding="utf-8", errors="replace")
+              for p in (realdata / "email" / "forge-enron-signatures").glob("[PN]/*")]
+    assert len(sentences) > 3000 and len(bodies) > 150
+    strict = {"ip_rating", "waterproof", "certificate", "material_grade", "condition", "composition"}
+    found = [(s.attribute, s.raw) for text in [*sentences, *bodies] for s in find_specs(text)
+             if s.attribute in strict]
+    assert found == []

@@ -79,13 +79,13 @@ _UNITS = {
     "mm": "mm", "cm": "cm", "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m",
     "inch": "inch", "inches": "inch", "in": "inch", '"': "inch", "ft": "ft", "feet": "ft",
 }
-_LEN_UNIT = r"mm|cm|meters?|metres?|m|inch(?:es)?|ft|feet"
+_LEN_UNIT = r"mm|cm|meters?|metres?|(?-i:m)|inch(?:es)?|ft|feet"  # "5M" is money, "5m" a length
 _CERTS: dict[str, str] = {
     # upper-case only tokens (they are also ordinary words or syllables in lower case)
     "CE": "CE", "UL": "UL", "CB": "CB", "GS": "GS", "FCC": "FCC", "FDA": "FDA", "ETL": "ETL",
     "SAA": "SAA", "CCC": "CCC", "UKCA": "UKCA", "REACH": "REACH", "ERP": "ErP", "ErP": "ErP",
-    "PSE": "PSE", "VDE": "VDE", "TUV": "TÜV", "TÜV": "TÜV", "LFGB": "LFGB", "CPSIA": "CPSIA",
-    "BSCI": "BSCI", "GOTS": "GOTS", "DLC": "DLC", "CQC": "CQC", "LVD": "LVD", "EMC": "EMC",
+    "VDE": "VDE", "TUV": "TÜV", "TÜV": "TÜV", "LFGB": "LFGB", "CPSIA": "CPSIA",
+    "BSCI": "BSCI", "GOTS": "GOTS", "DLC": "DLC", "CQC": "CQC", "LVD": "LVD",
     "RoHS": "RoHS", "ROHS": "RoHS", "Rohs": "RoHS", "rohs": "RoHS", "OEKO-TEX": "OEKO-TEX",
     "Oeko-Tex": "OEKO-TEX", "Energy Star": "Energy Star", "ENERGY STAR": "Energy Star",
 }
@@ -118,6 +118,8 @@ def _length(m: re.Match[str]) -> str | None:
     before = m.string[max(0, m.start() - 5) : m.start()]
     if re.search(r"(?:usd|\$|rmb|eur|€|¥)\s*$", before, re.IGNORECASE):
         return None  # "USD 5 m" is money, not a length
+    if float(m.group(1)) == 0:
+        return None  # "margin: 0cm" in pasted HTML
     unit = _UNITS[m.group(2).lower()]
     return f"{_num(m.group(1))}{unit}"
 
@@ -242,13 +244,14 @@ _PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p(
         "condition",
-        rf"(?<![A-Za-z])(?P<cond>new|original|genuine|authentic|fake|used)\s+(?:and\s+\w+\s+)?"
+        rf"(?<![A-Za-z])(?P<cond>original|genuine|authentic|fake|used)\s+(?:and\s+\w+\s+)?"
         rf"{_CONDITION_GOODS}(?![A-Za-z])",
         _condition,
     ),
     _p(
         "condition",
-        r"(?<![A-Za-z])(?:is|are|were|was|be)\s+(?:all\s+|obviously\s+|clearly\s+|100%\s+)?"
+        rf"(?<![A-Za-z]){_CONDITION_GOODS}\s+(?:is|are|were|was)\s+(?:not\s+)?"
+        r"(?:all\s+|obviously\s+|clearly\s+|100%\s+)?"
         r"(?P<cond>new|original|genuine|authentic|fake|used)(?![A-Za-z])(?!\s+(?:to|for|in|by|as|with)\b)",
         _condition,
     ),
@@ -259,36 +262,36 @@ _PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p(
         "dimension",
-        r"(?<![0-9.])(\d+(?:\.\d+)?)\s?[x×*]\s?(\d+(?:\.\d+)?)(?:\s?[x×*]\s?(\d+(?:\.\d+)?))?\s?"
+        r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?[x×*]\s?(\d+(?:\.\d+)?)(?:\s?[x×*]\s?(\d+(?:\.\d+)?))?\s?"
         r"(mm|cm|m|inch|in|\")(?![A-Za-z])",
         _dimension,
     ),
     _p(
         "thickness",
-        rf"(?<![0-9.])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})\s+(?:thick|thickness)(?![A-Za-z])",
+        rf"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})\s+(?:thick|thickness)(?![A-Za-z])",
         _length,
     ),
-    _p("length", rf"(?<![0-9.,])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})(?![A-Za-z0-9²³])", _length),
+    _p("length", rf"(?<![A-Za-z0-9.,])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})(?![A-Za-z0-9²³])", _length),
     _p(
         "size",
-        r"(?<![A-Za-z])size\s*:?\s*(XXS|XS|S|M|L|XL|XXL|XXXL|[2-6]XL|\d{2}(?:\.5)?)(?![A-Za-z0-9])",
+        r"(?<![A-Za-z-])(?<!font )size\s*:?\s*(XXS|XS|S|M|L|XL|XXL|XXXL|[2-6]XL|\d{2}(?:\.5)?)(?![A-Za-z0-9])",
         lambda m: m.group(1).upper(),
     ),
     _p(
         "voltage",
-        r"(?<![0-9.])(?:(?:AC|DC)\s?)?(\d{1,4}(?:\.\d+)?)(?:\s?[-~]\s?(\d{1,4}))?\s?(?:V|volts?)"
+        r"(?<![A-Za-z0-9.])(?:(?:AC|DC)\s?)?(\d{1,4}(?:\.\d+)?)(?:\s?[-~]\s?(\d{1,4}))?\s?(?:V|volts?)"
         r"(?![A-Za-z])",
         _voltage,
     ),
     _p(
         "power",
-        r"(?<![0-9.])(\d+(?:\.\d+)?)\s?(kW|W|watts?)(?![A-Za-z])(\s?/\s?m(?![A-Za-z])|\s?per\s?met(?:er|re))?",
+        r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?(kW|W|watts?)(?![A-Za-z])(\s?/\s?m(?![A-Za-z])|\s?per\s?met(?:er|re))?",
         _power,
     ),
-    _p("color_temperature", r"(?<![0-9.])(\d{4,5})\s?K(?![A-Za-z])", _colour_temperature),
+    _p("color_temperature", r"(?<![A-Za-z0-9.])(\d{4,5})\s?K(?![A-Za-z])", _colour_temperature),
     _p(
         "led_density",
-        r"(?<![0-9.])(\d{2,3})\s?(?:LEDs?|D)\s?(?:/|per\s+)\s?(?:m|meter|metre)(?![A-Za-z])",
+        r"(?<![A-Za-z0-9.])(\d{2,3})\s?(?:LEDs?|D)\s?(?:/|per\s+)\s?(?:m|meter|metre)(?![A-Za-z])",
         lambda m: f"{m.group(1)} LEDs/m",
     ),
     _p(
@@ -297,10 +300,10 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"|5730|2216)\s?(?:SMD|LEDs?|chips?))(?![A-Za-z0-9])|LED\s+strips?\s+(2835|3528|5050|5630)",
         lambda m: next(g for g in m.groups() if g),
     ),
-    _p("capacity", r"(?<![0-9.])(\d{3,6})\s?mAh(?![A-Za-z])", lambda m: f"{m.group(1)}mAh"),
+    _p("capacity", r"(?<![A-Za-z0-9.])(\d{3,6})\s?mAh(?![A-Za-z])", lambda m: f"{m.group(1)}mAh"),
     _p(
         "luminous_flux",
-        r"(?<![0-9.])(\d{2,6})\s?(?:lm|lumens?)(?![A-Za-z])",
+        r"(?<![A-Za-z0-9.])(\d{2,6})\s?(?:lm|lumens?)(?![A-Za-z])",
         lambda m: f"{m.group(1)}lm",
     ),
 )
@@ -349,19 +352,35 @@ def _is_negated(text: str, start: int, end: int) -> bool:
         near = len(re.findall(r"[A-Za-z0-9]+", gap)) <= _NEG_WINDOW_WORDS
         if near and not re.search(r"\bonly\b", gap, re.I):  # "not only CE but also RoHS"
             return True
-    if re.match(r"(?:not|no\s+longer)\b", text[start:end], re.I):  # the spec's own words: "not new"
-        return True
+    if re.search(r"(?:^|\s)(?:not|no\s+longer)\s", text[start:end] + " ", re.I):
+        return True  # the spec's own words: "not new", "the phones are not original"
     return bool(_NEG_AFTER.search(text[end:right]))
 
 
 # --- extraction --------------------------------------------------------------------------------
 
 
+#: a whitespace-free run longer than this is base64, a URL or a file name, not prose
+_MAX_RUN = 40
+
+
+def _in_long_run(text: str, start: int, end: int) -> bool:
+    left = start
+    while left > 0 and start - left <= _MAX_RUN and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    while right < len(text) and right - end <= _MAX_RUN and not text[right].isspace():
+        right += 1
+    return right - left > _MAX_RUN and not text[start:end].isspace() and " " not in text[start:end]
+
+
 def _candidates(text: str) -> Iterable[Spec]:
     for pattern in _PATTERNS:
         for m in pattern.regex.finditer(text):
+            if not m.group(0).strip() or _in_long_run(text, m.start(), m.end()):
+                continue
             value = pattern.value(m)
-            if not value or not m.group(0).strip():
+            if not value:
                 continue
             raw = m.group(0).strip()
             start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
