@@ -178,3 +178,39 @@ def test_depth_check_ignores_brackets_inside_strings():
     check_json_depth('{"text": "[[[[[[[[[[[[[[[[[["}', 5, "x")
     with pytest.raises(InputError, match="nested 6 levels"):
         check_json_depth('[[[[[["a"]]]]]]', 5, "x")
+
+
+def test_account_export_detected_when_chats_start_late(tmp_path):
+    contacts = [
+        {"first_name": f"Contact {i}", "phone_number": f"+86 138 0000 {i:04d}"} for i in range(2000)
+    ]
+    data = {
+        "about": "Here is the data you requested.",
+        "personal_information": {"user_id": 5012345678, "first_name": "Tom"},
+        "profile_pictures": [],
+        "contacts": {"about": "contacts", "list": contacts},
+        "chats": {
+            "about": "chats",
+            "list": [
+                {
+                    "name": "Lily",
+                    "type": "personal_chat",
+                    "id": 1,
+                    "messages": [
+                        {
+                            "id": 1,
+                            "type": "message",
+                            "date_unixtime": "1743472805",
+                            "from": "Lily",
+                            "text": "pay today",
+                        }
+                    ],
+                }
+            ],
+        },
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert b'"chats"' not in Source.open(path).head
+    assert detect(Source.open(path)).name == "telegram"
+    assert chatsignals.read(path)["text"].tolist() == ["pay today"]

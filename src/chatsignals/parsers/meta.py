@@ -32,6 +32,7 @@ content says, in this order:
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -41,7 +42,7 @@ from ..sources import Source
 from ..table import ParseTally
 from . import register
 from .base import ParseOptions, Parser, ParseResult
-from .telegram import head_text, load_json, short_hash
+from .telegram import EPOCH, head_text, load_json, short_hash
 
 INSTAGRAM_MARKS = ("your_instagram_activity/", "instagram.com", "ig.me/", "cdninstagram")
 MESSENGER_MARKS = (
@@ -145,10 +146,11 @@ def _reactions(msg: dict[str, Any]) -> list[str]:
     return out
 
 
-def _time(msg: dict[str, Any]) -> tuple[pd.Timestamp | None, str | None]:
+def _time(msg: dict[str, Any]) -> tuple[datetime | None, str | None]:
+    """``timestamp_ms`` (or the E2EE ``timestamp``, also ms) as a UTC datetime, and the raw value."""
     raw = msg.get("timestamp_ms", msg.get("timestamp"))
     try:
-        return pd.Timestamp(int(raw), unit="ms", tz="UTC"), str(raw)
+        return EPOCH + timedelta(milliseconds=int(raw)), str(raw)
     except (TypeError, ValueError, OverflowError):
         return None, None if raw is None else str(raw)
 

@@ -17,6 +17,8 @@ import re
 from typing import Any
 
 import pandas as pd
+from lxml import etree
+from lxml import html as lhtml
 
 from ..errors import InputError
 from ..sources import Source
@@ -59,40 +61,55 @@ def arrival_time(raw: Any) -> pd.Timestamp | None:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def _drop(soup: Any, name: str) -> None:
-    for node in soup.find_all(name):
-        node.decompose()
+#: lxml's HTML parser, no network, comments and processing instructions dropped: Skype content
+#: is parsed once per message, so the light lxml tree is used here rather than BeautifulSoup
+_HTML = lhtml.HTMLParser(no_network=True, recover=True, remove_comments=True, remove_pis=True)
+
+
+def _fragment(content: str) -> Any:
+    try:
+        return lhtml.fragment_fromstring(content, create_parent="div", parser=_HTML)
+    except (etree.ParserError, ValueError):
+        return None
 
 
 def read_content(content: str) -> dict[str, Any]:
     """Text, quoted text, attachments and the edit marker of one Skype content fragment."""
+    plain = {
+        "text": content.strip(),
+        "quoted_text": None,
+        "attachments": [],
+        "edited_marker": False,
+    }
     if "<" not in content and "&" not in content:
-        return {
-            "text": content.strip(),
-            "quoted_text": None,
-            "attachments": [],
-            "edited_marker": False,
-        }
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(f"<div>{content}</div>", "lxml")
-    edited = soup.find("e_m") is not None
-    _drop(soup, "e_m")
-    _drop(soup, "legacyquote")
-    quotes = [q.get_text(" ", strip=True) for q in soup.find_all("quote")]
-    _drop(soup, "quote")
-    attachments = []
-    for obj in soup.find_all("uriobject"):
-        name = obj.find("originalname")
-        meta = obj.find("meta")
-        label = (name.get("v") if name else None) or (meta.get("originalname") if meta else None)
-        attachments.append(str(label or obj.get("uri") or obj.get("type") or "attachment"))
-        obj.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    text = soup.get_text()
+        return plain
+    root = _fragment(content)
+    if root is None:
+        return {**plain, "text": html.unescape(content).strip()}
+    edited = False
+    quotes: list[str] = []
+    attachments: list[str] = []
+    for node in list(root.iter("e_m", "legacyquote", "quote", "uriobject")):
+        if node.getparent() is None:
+            continue
+        if node.tag == "e_m":
+            edited = True
+        elif node.tag == "quote":
+            for legacy in list(node.iter("legacyquote")):
+                legacy.drop_tree()
+            quotes.append(" ".join(node.text_content().split()))
+        elif node.tag == "uriobject":
+            name = node.find(".//originalname")
+            meta = node.find(".//meta")
+            label = (name.get("v") if name is not None else None) or (
+                meta.get("originalname") if meta is not None else None
+            )
+            attachments.append(str(label or node.get("uri") or node.get("type") or "attachment"))
+        node.drop_tree()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
     return {
-        "text": html.unescape(text).strip(),
+        "text": root.text_content().strip(),
         "quoted_text": "\n".join(quotes) or None,
         "attachments": attachments,
         "edited_marker": edited,

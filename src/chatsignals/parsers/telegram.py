@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -89,10 +90,10 @@ def short_hash(*parts: object) -> str:
 class Times:
     """Per-row times: tz-aware UTC where the source knows it, naive wall-clock otherwise."""
 
-    aware: list[pd.Timestamp | None] = field(default_factory=list)
+    aware: list[datetime | pd.Timestamp | None] = field(default_factory=list)
     naive: list[pd.Timestamp | None] = field(default_factory=list)
 
-    def add(self, value: pd.Timestamp | None, is_naive: bool = False) -> None:
+    def add(self, value: datetime | pd.Timestamp | None, is_naive: bool = False) -> None:
         self.aware.append(None if is_naive else value)
         self.naive.append(value if is_naive else None)
 
@@ -113,11 +114,17 @@ class Times:
         return aware, zones
 
 
-def unix_time(value: Any) -> pd.Timestamp | None:
-    """Epoch seconds (int or digit string) as UTC; None for anything else."""
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def unix_time(value: Any) -> datetime | None:
+    """Epoch seconds (int or digit string) as UTC; None for anything else.
+
+    A stdlib datetime, not a pandas Timestamp: this runs once per message and pandas
+    converts the whole column at once afterwards.
+    """
     try:
-        number = int(str(value).strip())
-        return pd.Timestamp(number, unit="s", tz="UTC")
+        return EPOCH + timedelta(seconds=int(str(value).strip()))
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -269,6 +276,10 @@ class TelegramParser(Parser):
             return 0.0
         if re.search(r'"chats"\s*:\s*\{', head) and re.search(r'"(about|list)"\s*:', head):
             return 0.9
+        if '"personal_information"' in head and (
+            '"profile_pictures"' in head or '"contacts"' in head
+        ):
+            return 0.85  # full-account export whose chats start beyond the first 64 KiB
         if '"messages"' not in head:
             return 0.0
         if '"date_unixtime"' in head or '"text_entities"' in head:
