@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_SIGNATURE_LINES = 12  # non-empty lines; longer trailing blocks are prose or a footer
 MAX_LINE = 72
@@ -73,6 +74,7 @@ _NOT_NAMES = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def _is_name_like(line: str) -> bool:
     """A short line that reads as a name: 1 to 4 capitalised words (or 1 to 4 Han characters)."""
     s = line.strip().rstrip(",")
@@ -86,6 +88,7 @@ def _is_name_like(line: str) -> bool:
     return all(_NAME_TOKEN.match(t) or t in _CONNECTORS for t in tokens)
 
 
+@lru_cache(maxsize=65536)
 def _is_strong(line: str) -> bool:
     """A line only a signature has: phone, address, URL, job title, company."""
     s = line.strip()
@@ -95,6 +98,7 @@ def _is_strong(line: str) -> bool:
     )
 
 
+@lru_cache(maxsize=65536)
 def _is_sig_like(line: str) -> bool:
     """Short and not a sentence: the raw material of a signature block."""
     s = line.strip()

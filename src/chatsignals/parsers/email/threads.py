@@ -133,8 +133,8 @@ def link_threads(table: pd.DataFrame) -> pd.DataFrame:
     nodes: dict[int, str] = {}
     roots: dict[int, str] = {}
     for idx, mid, irt, refs, subject, conv in zip(
-        rows.index, rows["email_message_id"], rows["in_reply_to"], rows["references"],
-        rows["subject"], rows["conversation_id"], strict=True,
+        rows.index.tolist(), _col(rows, "email_message_id"), _col(rows, "in_reply_to"),
+        _col(rows, "references"), _col(rows, "subject"), _col(rows, "conversation_id"), strict=True,
     ):
         mid, irt, refs, subject = (_s(mid), _s(irt), _s(refs), _s(subject))
         ids = message_ids(mid) + message_ids(irt) + message_ids(refs)
@@ -151,6 +151,10 @@ def link_threads(table: pd.DataFrame) -> pd.DataFrame:
     return _rewrite(table, rows, nodes, roots, uf)
 
 
+def _col(frame: pd.DataFrame, name: str) -> list[object]:
+    return frame[name].astype("object").tolist() if name in frame.columns else [None] * len(frame)
+
+
 def _s(value: object) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
@@ -162,7 +166,8 @@ def _link_by_subject(rows: pd.DataFrame, nodes: dict[int, str], uf: _UnionFind) 
     order = rows.sort_values("timestamp", kind="mergesort", na_position="last")
     first_by_subject: dict[str, str] = {}
     for idx, subject, irt, refs in zip(
-        order.index, order["subject"], order["in_reply_to"], order["references"], strict=True
+        order.index.tolist(), _col(order, "subject"), _col(order, "in_reply_to"), _col(order, "references"),
+        strict=True,
     ):
         norm = normalize_subject(_s(subject))
         if not norm:
@@ -181,10 +186,9 @@ def _rewrite(
     for idx, node in nodes.items():
         groups.setdefault(uf.find(node), []).append(idx)
     new_ids: dict[int, str] = {}
+    current = dict(zip(rows.index.tolist(), _col(rows, "conversation_id"), strict=True))
     for members in groups.values():
-        gmail = sorted(
-            c for c in (_s(rows.at[i, "conversation_id"]) for i in members) if c and c.startswith(GMAIL_PREFIX)
-        )
+        gmail = sorted(c for c in (_s(current[i]) for i in members) if c and c.startswith(GMAIL_PREFIX))
         if gmail:
             conv = gmail[0]
         elif all(roots[i].startswith("row:") for i in members):
