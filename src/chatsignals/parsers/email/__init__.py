@@ -57,19 +57,43 @@ def _looks_like_headers(block: bytes) -> float:
     return 0.6 if len(known) >= 2 else 0.3
 
 
+class Rows:
+    """Rows kept column by column: a mailbox of 100,000 mails holds 30 lists, not 100,000
+    dicts, so memory grows with the text read and little else."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {}
+        self.count = 0
+
+    def append(self, row: dict[str, Any]) -> None:
+        for key, value in row.items():
+            column = self.columns.get(key)
+            if column is None:
+                column = self.columns[key] = [None] * self.count
+            column.append(value)
+        self.count += 1
+        for column in self.columns.values():
+            if len(column) < self.count:
+                column.append(None)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.columns, index=range(self.count))
+
+
 class _EmailBase(Parser):
     platform = "email"
 
-    def _finish(
-        self, rows: list[dict[str, Any]], problems: list[tuple[str, str]], tally: ParseTally
-    ) -> ParseResult:
+    def _finish(self, rows: Rows, problems: list[tuple[str, str]], tally: ParseTally) -> ParseResult:
         for locator, problem in problems[:MAX_LISTED_PROBLEMS]:
             tally.warn(f"{locator}: {problem}")
         if len(problems) > MAX_LISTED_PROBLEMS:
             tally.warn(f"... and {len(problems) - MAX_LISTED_PROBLEMS} more message problems not listed")
         tally.messages = len(rows)
-        frame = pd.DataFrame(rows)
-        if rows:
+        frame = rows.frame()
+        if len(rows):
             frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
             frame["platform"] = frame["platform"].fillna("email") if "platform" in frame else "email"
             if len(frame) > 1:
@@ -77,7 +101,7 @@ class _EmailBase(Parser):
         return ParseResult(frame, tally)
 
 
-def _one(data: bytes, locator: str, rows: list[dict[str, Any]], problems: list[tuple[str, str]], tally: ParseTally) -> None:
+def _one(data: bytes, locator: str, rows: Rows, problems: list[tuple[str, str]], tally: ParseTally) -> None:
     found: list[str] = []
     try:
         row = read_message(data, locator, found)
@@ -112,7 +136,7 @@ class EmlParser(_EmailBase):
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
         tally = self.new_tally(source)
-        rows: list[dict[str, Any]] = []
+        rows = Rows()
         problems: list[tuple[str, str]] = []
         _one(source.read_bytes(), "msg 0", rows, problems, tally)
         if not rows:
@@ -141,7 +165,7 @@ class MboxParser(_EmailBase):
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
         tally = self.new_tally(source)
-        rows: list[dict[str, Any]] = []
+        rows = Rows()
         problems: list[tuple[str, str]] = []
         preamble: list[int] = []
         try:
@@ -184,7 +208,9 @@ class MsgParser(_EmailBase):
         found: list[str] = []
         row = read_msg(source, found)
         row.setdefault("platform", "email")
-        return self._finish([row], [("msg 0", p) for p in found], tally)
+        rows = Rows()
+        rows.append(row)
+        return self._finish(rows, [("msg 0", p) for p in found], tally)
 
 
 __all__ = ["EmlParser", "MboxParser", "MsgParser", "link_threads"]
