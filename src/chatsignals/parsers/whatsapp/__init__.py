@@ -332,8 +332,15 @@ def _edited(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return text, marked
 
 
-def _senders(author: pa.Array, text: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray]:
-    """(sender or null, text, is_system): no "Name: " means a notice; so do subject changes."""
+def _senders(
+    author: pa.Array, first: pa.Array, text: pa.Array
+) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """(sender or null, text, is_system).
+
+    No "Name: " means a notice (Android); so does a subject change whose new subject holds a
+    colon. iOS writes notices under the chat's name with a mark before the text; those are
+    system rows that keep the name as written.
+    """
     has_author = _bool(pc.is_valid(author))
     sender = pc.utf8_trim(author, characters=MARKS + " ")
     notice = _bool(pc.match_substring_regex(sender, markers.NOTICE_AUTHOR)) & has_author
@@ -342,7 +349,8 @@ def _senders(author: pa.Array, text: pa.Array) -> tuple[pa.Array, pa.Array, np.n
         text = pc.if_else(pa.array(notice), whole, text)
         has_author &= ~notice
         sender = pc.if_else(pa.array(has_author), sender, pa.scalar(None, sender.type))
-    return sender, text, ~has_author
+    ios = _bool(pc.match_substring_regex(first, markers.IOS_NOTICE)) & has_author
+    return sender, text, ~has_author | ios
 
 
 def parse_text(
@@ -370,7 +378,7 @@ def parse_text(
     stamps = timestamps(scan.parts, layout, options, tally)
     author, first = split_author(scan.rest)
     body = pc.utf8_ltrim(_texts(scan, first), characters=MARKS)
-    sender, body, system = _senders(author, body)
+    sender, body, system = _senders(author, first, body)
     body, edited = _edited(body)
     deleted = _bool(pc.match_substring_regex(body, markers.DELETED))
     attachments, kinds = _media(body, n)

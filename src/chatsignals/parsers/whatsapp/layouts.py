@@ -30,7 +30,7 @@ ENDS = ("] ", " - ", " – ")
 PROBE = re.compile(
     rf"^[{MARKS}]*(?P<ob>\[)?"
     r"(?P<f1>[0-9]{1,4})(?P<ds>[./-])(?P<f2>[0-9]{1,2})(?P=ds)(?P<f3>[0-9]{2,4})"
-    r"(?P<dts>,? klo |, | |,)"
+    r"(?P<dts>,? klo |,? à |, | |,)"
     r"(?P<h>[0-9]{1,2})(?P<ts>[:.])(?P<mi>[0-9]{2})(?:(?P=ts)(?P<ss>[0-9]{2}))?"
     rf"(?P<ap>{SP}?{AMPM})?"
     r"(?P<tdot>\.)?"
@@ -49,7 +49,7 @@ class Layout:
     ymd: bool  # four-digit year first (2025-03-03, 2025/03/03)
     date_sep: str  # "/", ".", "-"
     year4: bool  # D/M/YYYY rather than D/M/YY (ymd layouts: always True)
-    dt_sep: str  # between date and time: ", ", " ", ",", " klo ", ", klo "
+    dt_sep: str  # between date and time: ", ", " ", ",", " klo " (Finnish), " à " (French)
     time_sep: str  # ":" or "." (Finnish)
     seconds: bool
     twelve_hour: bool

@@ -99,6 +99,17 @@ NOTICE_AUTHOR = (
     r"alterou o assunto|ha cambiato l'oggetto)"
 )
 
+#: iOS writes notices as "[..] Chat name: \u200eMessages and calls are end-to-end encrypted."
+IOS_NOTICE = (
+    rf"^[{MARKS}]+(?:.*(?:end-to-end encrypted|Ende-zu-Ende-verschlüsselt|cifrados de extremo a "
+    r"extremo|chiffrés de bout en bout|protegidas com a criptografia de ponta a ponta|"
+    r"crittografia end-to-end|end-to-end versleuteld|端到端加密|security code|Sicherheitsnummer|"
+    r"Disappearing messages|Selbstlöschende Nachrichten)|"
+    r"Missed (?:voice|video|group voice|group video) call|Verpasster (?:Sprach|Video)anruf|"
+    r".*(?: created (?:group|this group)| added | removed | left$| joined | changed (?:the|this|their) |"
+    r" blocked this contact| unblocked this contact| hat die Gruppe| hat .* hinzugefügt))"
+)
+
 URL = r"(?i)(?:https?://|www\.)[^\s]+"
 
 _TYPE_BY_PREFIX = (
