@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import chatsignals
 from chatsignals.errors import InputError
@@ -105,3 +107,44 @@ def test_headerless_text_is_not_line(tmp_path):
     path.write_text("shopping list\nmilk\n", encoding="utf-8")
     with pytest.raises(InputError):
         chatsignals.read(path, format="line")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "[LINE] Chat history with Lily",
+                "Saved on: 5/21/2025, 10:02",
+                "",
+                "Mon, 3/3/2025",
+                "2025/03/03(Mon)",
+                "09:15\tLily\tok",
+                '09:16\tTom\t"start',
+                'end"',
+                "10:00\tLily unsent a message.",
+                "13:99\tX\ty",
+                "Mon, 2/30/2025",
+                "上午12:05\tTom\t好",
+                "random words",
+                "\t\t",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_any_mix_of_line_lines_is_read_or_refused_cleanly(tmp_path, lines):
+    path = tmp_path / "chat.txt"
+    text = "\n".join(lines)
+    path.write_text(text, encoding="utf-8")
+    try:
+        df = chatsignals.read(path, format="line", tz="UTC")
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    tally = df.attrs["tallies"][0]
+    assert len(df) == tally["messages"] + tally["system_lines"]
+    counted = len(df) + tally["continuation_lines"] + tally["blank_lines"] + len(tally["skipped"])
+    assert counted == len(text.splitlines())  # every line accounted for

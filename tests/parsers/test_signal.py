@@ -4,6 +4,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import chatsignals
 from chatsignals.errors import InputError
@@ -119,3 +121,46 @@ def test_not_signal_is_one_clear_error(tmp_path):
     path.write_text("just notes\nnothing dated\n", encoding="utf-8")
     with pytest.raises(InputError):
         chatsignals.read(path, format="signal")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "[2025-04-01 18:05:12] Tom Becker: pay?",
+                "[2025-04-01, 18:05] Kevin Wu: > quoted",
+                "> quoted",
+                "",
+                "(- Tom Becker: 👍 -)",
+                "(( 👍 ))",
+                "![x.png](./media/x.png)  ",
+                "(This message was deleted)",
+                "[2025-02-30 10:00:00] Bad Date: x",
+                "plain continuation 中文",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_any_mix_of_signal_lines_is_read_or_refused_cleanly(tmp_path, lines):
+    path = tmp_path / "chat.md"
+    text = "\n".join(lines)
+    path.write_text(text, encoding="utf-8")
+    try:
+        df = chatsignals.read(path, format="signal", tz="UTC")
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    tally = df.attrs["tallies"][0]
+    assert len(df) == tally["messages"]
+    # every line is accounted for: a message header, a continuation, a blank or a skip
+    counted = (
+        tally["messages"]
+        + tally["continuation_lines"]
+        + tally["blank_lines"]
+        + len(tally["skipped"])
+    )
+    assert counted == len(text.splitlines())

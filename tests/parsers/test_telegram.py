@@ -214,3 +214,30 @@ def test_account_export_detected_when_chats_start_late(tmp_path):
     assert b'"chats"' not in Source.open(path).head
     assert detect(Source.open(path)).name == "telegram"
     assert chatsignals.read(path)["text"].tolist() == ["pay today"]
+
+
+def test_every_truncation_of_the_sample_is_one_clear_error(samples, tmp_path):
+    data = (samples / "formats" / "telegram" / "result.json").read_bytes()
+    path = tmp_path / "result.json"
+    for cut in range(200, len(data) - 2, max(1, len(data) // 25)):
+        path.write_bytes(data[:cut])
+        with pytest.raises(InputError) as info:
+            chatsignals.read(path, format="telegram")
+        assert "truncated JSON" in str(info.value) or "not valid UTF-8" in str(info.value)
+
+
+def test_deleted_account_sender(tmp_path):
+    msg = {
+        "id": 1,
+        "type": "message",
+        "date_unixtime": "1743472805",
+        "from": None,
+        "from_id": "user42",
+        "text": "hi",
+    }
+    path = tmp_path / "result.json"
+    path.write_text(
+        json.dumps({"name": "x", "type": "personal_chat", "messages": [msg]}), encoding="utf-8"
+    )
+    df = chatsignals.read(path)
+    assert df["sender"].tolist() == ["Deleted Account"] and df["sender_id"].tolist() == ["user42"]

@@ -65,7 +65,8 @@ def load_json(source: Source) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:
+        # an unterminated string runs to the end of the file: the file was cut short too
+        if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
             raise InputError(
                 source.display, f"truncated JSON (ends at line {exc.lineno})"
             ) from None
@@ -364,6 +365,8 @@ class TelegramParser(Parser):
         if not system and not text and msg.get("sticker_emoji"):
             text = str(msg["sticker_emoji"])
         sender = None if system else msg.get("from")
+        if not system and sender is None and msg.get("from_id"):
+            sender = "Deleted Account"  # what Telegram shows for a deleted sender
         if system:
             tally.system_lines += 1
         else:
