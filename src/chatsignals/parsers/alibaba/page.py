@@ -270,6 +270,8 @@ def _first(msg: dict[str, Any], *keys: str) -> Any:
 def json_message_row(msg: dict[str, Any], owner: str | None, loc: str) -> dict[str, Any] | None:
     """One table row from one embedded message entry (None when it has no time)."""
     raw_time = msg.get("sendTime")
+    if raw_time is None or isinstance(raw_time, bool):
+        return None
     try:
         when = pd.Timestamp(int(raw_time), unit="ms", tz="UTC")
     except (TypeError, ValueError, OverflowError):
@@ -335,8 +337,8 @@ def _content_object(row: dict[str, Any], content: dict[str, Any], kind: str) -> 
 # --- element helpers -----------------------------------------------------------------------
 
 def _classes(tag: Tag) -> list[str]:
-    value = tag.get("class") or []
-    return [value] if isinstance(value, str) else list(value)
+    value: Any = tag.get("class") or []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
 def iter_tags(root: Tag, max_depth: int, tally: ParseTally | None = None) -> Iterator[tuple[Tag, int]]:

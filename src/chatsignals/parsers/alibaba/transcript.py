@@ -158,8 +158,16 @@ def _classify_one(no: int, text: str) -> Line:
     return Line(no, text, "content")
 
 
+_DAY_SHAPE = re.compile(
+    r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2}|(?:[A-Za-z]{3,9},?\s+)?[A-Za-z]{3,9}\.?\s+\d{1,2},\s+\d{4}|"
+    r"\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4}|\d{4}年\d{1,2}月\d{1,2}日)$"
+)
+
+
 def _parse_day(text: str) -> datetime | None:
-    if len(text) > 40 or not any(ch.isdigit() for ch in text):
+    """A day-separator line's date (``Feb 20, 2025``, ``2025-02-20``...); cheap shape test first
+    because every line of a long paste goes through here."""
+    if len(text) > 40 or not _DAY_SHAPE.match(text):
         return None
     for fmt in _DAY_FORMATS:
         try:

@@ -169,8 +169,8 @@ def fill_content(row: dict[str, Any], type_code: int, sub_code: int, content: st
 
 
 def _app_content(row: dict[str, Any], sub_code: int, content: str, tally: ParseTally) -> None:
-    card = app_message(content, tally) if "<" in content else {"title": content or None}
-    subtype = card.get("subtype") or sub_code
+    card: dict[str, Any] = app_message(content, tally) if "<" in content else {"title": content or None}
+    subtype = int(card.get("subtype") or sub_code)
     kind = APP_SUBTYPES.get(subtype, "link")
     title, des = card.get("title"), card.get("des")
     row["message_type"] = kind

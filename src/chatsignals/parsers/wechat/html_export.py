@@ -159,7 +159,7 @@ class WeChatHtmlParser(Parser):
             raise InputError(source.display, "WeChatMsg page holds no messages (only its error placeholder)")
         tally.warn("no chatMessages list: read the rendered bubbles (times are the 5-minute tags)")
         for index, item in enumerate(items):
-            classes = item.get("class") or []
+            classes: list[str] = list(item.get("class") or [])
             loc = f"item {index}"
             if "item-center" in classes:
                 text = item.get_text(" ", strip=True)
