@@ -150,7 +150,7 @@ def _time(msg: dict[str, Any]) -> tuple[datetime | None, str | None]:
     """``timestamp_ms`` (or the E2EE ``timestamp``, also ms) as a UTC datetime, and the raw value."""
     raw = msg.get("timestamp_ms", msg.get("timestamp"))
     try:
-        return EPOCH + timedelta(milliseconds=int(raw)), str(raw)
+        return EPOCH + timedelta(milliseconds=int(raw)), str(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return None, None if raw is None else str(raw)
 

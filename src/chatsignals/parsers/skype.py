@@ -75,7 +75,7 @@ def _fragment(content: str) -> Any:
 
 def read_content(content: str) -> dict[str, Any]:
     """Text, quoted text, attachments and the edit marker of one Skype content fragment."""
-    plain = {
+    plain: dict[str, Any] = {
         "text": content.strip(),
         "quoted_text": None,
         "attachments": [],
@@ -236,7 +236,7 @@ class SkypeParser(Parser):
         kind = str(msg.get("messagetype") or "")
         content = msg.get("content")
         content = "" if content is None else str(content)
-        props = msg.get("properties") if isinstance(msg.get("properties"), dict) else {}
+        props: dict[str, Any] = msg["properties"] if isinstance(msg.get("properties"), dict) else {}
         sender_id = msg.get("from")
         sid = skype_name(sender_id)
         one_to_one = sid == skype_name(conv.get("id"))
@@ -254,7 +254,12 @@ class SkypeParser(Parser):
                 text = activity_text(content, kind, names)
             else:
                 text = read_content(content)["text"] or kind
-            parts = {"text": text, "quoted_text": None, "attachments": [], "edited_marker": False}
+            parts: dict[str, Any] = {
+                "text": text,
+                "quoted_text": None,
+                "attachments": [],
+                "edited_marker": False,
+            }
             tally.system_lines += 1
         else:
             parts = read_content(content)

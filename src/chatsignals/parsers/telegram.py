@@ -92,7 +92,7 @@ class Times:
     """Per-row times: tz-aware UTC where the source knows it, naive wall-clock otherwise."""
 
     aware: list[datetime | pd.Timestamp | None] = field(default_factory=list)
-    naive: list[pd.Timestamp | None] = field(default_factory=list)
+    naive: list[datetime | pd.Timestamp | None] = field(default_factory=list)
 
     def add(self, value: datetime | pd.Timestamp | None, is_naive: bool = False) -> None:
         self.aware.append(None if is_naive else value)
