@@ -241,3 +241,50 @@ def test_deleted_account_sender(tmp_path):
     )
     df = chatsignals.read(path)
     assert df["sender"].tolist() == ["Deleted Account"] and df["sender_id"].tolist() == ["user42"]
+
+
+def test_polls_contacts_and_places_keep_their_words(tmp_path):
+    base = {
+        "type": "message",
+        "date_unixtime": "1743472805",
+        "from": "Lily Chen",
+        "from_id": "user1",
+        "text": "",
+    }
+    messages = [
+        {
+            **base,
+            "id": 1,
+            "contact_information": {
+                "first_name": "Wang",
+                "last_name": "Xiaoming",
+                "phone_number": "+852 5123 4567",
+            },
+        },
+        {
+            **base,
+            "id": 2,
+            "poll": {
+                "question": "Pay balance today?",
+                "answers": [{"text": "yes"}, {"text": "no"}],
+            },
+        },
+        {
+            **base,
+            "id": 3,
+            "location_information": {"latitude": 22.54, "longitude": 114.05},
+            "place_name": "Brightway factory",
+        },
+    ]
+    path = tmp_path / "result.json"
+    path.write_text(
+        json.dumps({"name": "Lily", "type": "personal_chat", "messages": messages}),
+        encoding="utf-8",
+    )
+    df = chatsignals.read(path)
+    assert df["text"].tolist() == [
+        "Contact: Wang Xiaoming +852 5123 4567",
+        "Poll: Pay balance today? (yes / no)",
+        "Location: Brightway factory 22.54, 114.05",
+    ]
+    assert df["message_type"].tolist() == ["contact", "poll", "location"]

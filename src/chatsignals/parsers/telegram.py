@@ -208,6 +208,36 @@ def media_of(msg: dict[str, Any]) -> tuple[list[str], str | None]:
     return attachments, kind
 
 
+def structured_text(msg: dict[str, Any]) -> str:
+    """Words Telegram keeps outside ``text``: a poll, a shared contact or place, an invoice.
+
+    A seller's shared contact card (a phone number) or a poll are evidence too.
+    """
+    parts: list[str] = []
+    poll = msg.get("poll")
+    if isinstance(poll, dict):
+        answers = [str(a.get("text", "")) for a in poll.get("answers") or [] if isinstance(a, dict)]
+        parts.append(
+            f"Poll: {poll.get('question', '')}" + (f" ({' / '.join(answers)})" if answers else "")
+        )
+    contact = msg.get("contact_information")
+    if isinstance(contact, dict):
+        who = " ".join(str(contact.get(k) or "") for k in ("first_name", "last_name")).strip()
+        parts.append(f"Contact: {who} {contact.get('phone_number') or ''}".strip())
+    place = msg.get("location_information")
+    if isinstance(place, dict):
+        name = msg.get("place_name") or ""
+        parts.append(
+            f"Location: {name} {place.get('latitude')}, {place.get('longitude')}".replace("  ", " ")
+        )
+    invoice = msg.get("invoice_information")
+    if isinstance(invoice, dict):
+        parts.append(
+            f"Invoice: {invoice.get('title', '')} {invoice.get('amount', '')} {invoice.get('currency', '')}".strip()
+        )
+    return "\n".join(parts)
+
+
 def service_text(msg: dict[str, Any]) -> str:
     """Words for a service message: the actor, the action, and its object when there is one."""
     text = join_text(msg.get("text"))
@@ -364,6 +394,8 @@ class TelegramParser(Parser):
         text = service_text(msg) if system else join_text(msg.get("text"))
         if not system and not text and msg.get("sticker_emoji"):
             text = str(msg["sticker_emoji"])
+        if not system and (extra := structured_text(msg)):
+            text = f"{text}\n{extra}" if text else extra
         sender = None if system else msg.get("from")
         if not system and sender is None and msg.get("from_id"):
             sender = "Deleted Account"  # what Telegram shows for a deleted sender
