@@ -256,3 +256,52 @@ def test_page_without_messages_is_one_clear_error(tmp_path):
     )
     with pytest.raises(InputError, match="no Alibaba Messenger messages"):
         chatsignals.read(path)
+
+
+def test_a_supplier_name_that_looks_like_a_company_is_not_split_off():
+    """"Brightway Lighting" is the name line itself; the short message above it ("Thanks")
+    must not be taken for the sender."""
+    df = chatsignals.read(FIX / "lighting_name.txt", tz="Asia/Shanghai")
+    assert df["sender"].tolist() == ["Brightway Lighting", "Tom Becker", "Brightway Lighting", "Tom Becker", "Brightway Lighting"]
+    assert df["text"].tolist()[1:4] == ["Thanks", "production time 15 working days after deposit", "Great"]
+    assert df["sender_company"].isna().all()
+
+
+def test_json_entries_without_time_are_skipped_and_self_flags_give_sides(tmp_path):
+    messages = [
+        {"messageId": "m1", "sendTime": 1740647553000, "isSelf": False, "senderNick": "Lily Chen", "content": "Order is created"},
+        {"messageId": "m2", "isSelf": True, "senderNick": "Tom Becker", "content": "no time here"},
+        {"messageId": "m3", "sendTime": 1740648014000, "isSelf": True, "senderNick": "Tom Becker", "content": "Can I pay by T/T?"},
+        {"messageId": "m4", "sendTime": 1740648100000, "msgType": "system", "content": "Trade Assurance protects your order"},
+    ]
+    page = (
+        "<html><head><title>Messenger - Alibaba.com</title><script>var __DATA__ = "
+        + json.dumps({"data": {"messageList": messages}})
+        + ";</script></head><body><div>message.alibaba.com</div></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    df = chatsignals.read(path)
+    assert df["message_id"].tolist() == ["m1", "m3", "m4"]
+    assert df["role"].tolist() == ["seller", "buyer", "platform"] and df["side"].tolist()[:2] == ["left", "right"]
+    assert df["timestamp"].iloc[0] == utc("2025-02-27 09:12:33")
+    assert tally(df)["skipped"] == [{"locator": "script 0 $.messageList[1]", "reason": "message entry has no sendTime"}]
+
+
+def test_one_bubble_with_text_and_an_order_card_gives_two_rows(tmp_path):
+    page = (
+        "<html><head><title>Messenger - Alibaba.com</title></head><body><div class='message-list'>"
+        "<div class='message-item-wrapper item-left' data-message-id='7301'>"
+        "<div class='message-item-name'>Lily Chen</div><div class='message-item-time'>2025-02-27 10:12:33</div>"
+        "<div class='message-item-content'><div class='text-content'>Order is created, pls pay</div></div>"
+        "<div class='trade-order-card'><div>Trade Assurance Order</div><div>Order No.: 231145678901</div>"
+        "<div>US $14,000.00</div><div>Awaiting payment</div><a>View details</a></div></div>"
+        "</div><p>https://message.alibaba.com/message/messenger.htm</p></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    df = chatsignals.read(path, tz="Europe/Berlin")
+    assert df["message_id"].tolist() == ["7301", "7301#card"]
+    assert df["message_type"].tolist() == ["text", "order_card"]
+    assert df["order_status"].iloc[1] == "Awaiting payment" and df["role"].tolist() == ["seller", "platform"]
+    assert df["text"].iloc[1] == "Trade Assurance Order · Order No.: 231145678901 · US $14,000.00 · Awaiting payment"

@@ -209,6 +209,8 @@ class TranscriptReader:
         self.prefix = locator_prefix
         self.interface = 0
         self.title: str | None = None
+        self._second: Counter[str] = Counter()
+        self._single = False
 
     def read(self, lines: list[Line]) -> list[dict[str, Any]]:
         self.tally.blank_lines += sum(1 for ln in lines if ln.kind == "blank")
@@ -244,6 +246,8 @@ class TranscriptReader:
     def _blocks(self, lines: list[Line]) -> list[Block]:
         stamps = [i for i, ln in enumerate(lines) if ln.kind in ("stamp", "time", "name_stamp")]
         name_first = self._name_first(lines, stamps)
+        self._second = _second_neighbours(lines, stamps, -1 if name_first else +1)
+        self._single = len(stamps) == 1
         blocks: list[Block] = []
         floor = 0  # header lines may not reach back into the previous block's header/stamp
         for i in stamps:
@@ -283,7 +287,13 @@ class TranscriptReader:
             if j is not None and _name_like(lines[j].text):
                 start, sender = j, lines[j].text
                 k = _neighbour(lines, j, -1, floor)
-                if k is not None and COMPANY.search(sender) and _name_like(lines[k].text) and not COMPANY.search(lines[k].text):
+                if (
+                    k is not None
+                    and COMPANY.search(sender)
+                    and _name_like(lines[k].text)
+                    and not COMPANY.search(lines[k].text)
+                    and self._header_value(lines[k].text)
+                ):
                     start, sender, company = k, lines[k].text, sender
             body_start = i + 1
         else:
@@ -292,11 +302,21 @@ class TranscriptReader:
             if j is not None and _name_like(lines[j].text):
                 sender, body_start = lines[j].text, j + 1
                 k = _neighbour(lines, j, +1)
-                if k is not None and COMPANY.search(lines[k].text) and len(lines[k].text) <= MAX_NAME:
+                if (
+                    k is not None
+                    and COMPANY.search(lines[k].text)
+                    and len(lines[k].text) <= MAX_NAME
+                    and self._header_value(lines[k].text)
+                ):
                     company, body_start = lines[k].text, k + 1
         if sender is None:
             self.tally.warn("some message stamps have no name line: sender left empty")
         return Block(start, i, body_start, sender, company, raw, when)
+
+    def _header_value(self, text: str) -> bool:
+        """Is ``text`` (a name above a company line, or a company below a name) a header line?
+        Header lines repeat on every message of that person; one-off message text does not."""
+        return self._single or self._second[text] >= 2 or bool(self.parties and self.parties.role_of(text))
 
     def _stamp_time(self, line: Line) -> tuple[str, datetime | None]:
         if line.kind == "time":
@@ -445,6 +465,19 @@ def _neighbour(lines: list[Line], i: int, step: int, floor: int = 0) -> int | No
             return None
         j += step
     return None
+
+
+def _second_neighbours(lines: list[Line], stamps: list[int], step: int) -> Counter[str]:
+    """How often each text is the second content line from a stamp on the name side."""
+    counts: Counter[str] = Counter()
+    for i in stamps:
+        if lines[i].kind == "name_stamp":
+            continue
+        j = _neighbour(lines, i, step)
+        k = _neighbour(lines, j, step) if j is not None else None
+        if k is not None:
+            counts[lines[k].text] += 1
+    return counts
 
 
 def _name_like(text: str) -> bool:
