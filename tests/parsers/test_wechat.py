@@ -100,7 +100,8 @@ def test_csv_message_types_media_file_card_quote_and_recall():
 
 def test_csv_cards_links_transfers_and_an_xxe_card():
     df = chatsignals.read(FIX / "cards.csv")
-    assert df["message_type"].tolist() == ["text", "file", "link", "transfer", "type_9999"]
+    assert df["message_type"].tolist() == ["text", "file", "link", "transfer", "file", "type_9999"]
+    assert df["attachments"].iloc[4] == ["file"]  # an empty card: the kind is known, the name is not
     assert df["attachments"].iloc[1] == ["invoice.pdf"]
     assert not df["text"].str.contains("root:|passwd").any()
     assert df["text"].iloc[2] == "Brightway 2025 catalogue\nLED strips, IP65\nhttps://brightway-lighting.com/catalogue.pdf"
@@ -108,6 +109,7 @@ def test_csv_cards_links_transfers_and_an_xxe_card():
     warnings = tally(df)["warnings"]
     assert any("DTD or entities: not resolved" in w for w in warnings)
     assert "unknown WeChat message type 9999: content kept as text" in warnings
+    assert any("no content in the CSV" in w for w in warnings)
 
 
 def test_truncated_csv_keeps_the_complete_rows_and_reports_the_cut_one():

@@ -169,6 +169,8 @@ def fill_content(row: dict[str, Any], type_code: int, sub_code: int, content: st
 
 
 def _app_content(row: dict[str, Any], sub_code: int, content: str, tally: ParseTally) -> None:
+    if not content.strip():
+        tally.warn("some file/link cards have no content in the CSV (WeChat keeps it compressed): names unknown")
     card: dict[str, Any] = app_message(content, tally) if "<" in content else {"title": content or None}
     subtype = int(card.get("subtype") or sub_code)
     kind = APP_SUBTYPES.get(subtype, "link")
