@@ -97,11 +97,10 @@ class AlibabaPageParser(Parser):
         soup = BeautifulSoup(html, "lxml")
         max_depth = source.limits.max_nesting
         title = soup.title.get_text(" ", strip=True) if soup.title else None
-        rows = self._from_json(soup, tally, max_depth)
-        naive = False
-        if rows is None:
+        rows = self._from_json(soup, tally, max_depth) or []
+        naive = not rows
+        if not rows:  # no (or an empty) embedded list: the rendered bubbles
             rows = self._from_elements(soup, tally, max_depth)
-            naive = True
         if not rows:
             tally.warn("no message list or message elements recognised: read the page's visible text as a pasted transcript")
             lines = classify(list(visible_lines(soup, max_depth, tally)))

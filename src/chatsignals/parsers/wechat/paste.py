@@ -19,7 +19,6 @@ from ...errors import InputError
 from ...sources import Source
 from ...table import ParseTally
 from .. import register
-from ..alibaba.paste import ALIBABA_CUES
 from ..base import ParseOptions, Parser, ParseResult
 from .common import CJK, MEDIA_MARKERS, NOTICE, RECALL, marker_kind
 from .textio import head_text, read_chat_text
@@ -32,6 +31,8 @@ DAY = re.compile(
     r"^(?:(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日|(?P<y2>\d{4})[-/](?P<m2>\d{1,2})[-/](?P<d2>\d{1,2}))"
     r"(?:\s*(?:星期|周)[一二三四五六日天])?$|^(?P<word>今天|昨天|前天|星期[一二三四五六日天])$"
 )
+#: the Alibaba.com Messenger's page words: a paste holding them is an Alibaba paste
+ALIBABA_CUES = re.compile(r"alibaba\.com|trade assurance|rate supplier|file a complaint|^local time\s*[:：]", re.I | re.M)
 _MARKER_WORDS = "|".join(re.escape(k) for k in MEDIA_MARKERS if re.search(r"[\u3400-\u9fff]", k))
 WECHAT_CUES = re.compile(rf"\[({_MARKER_WORDS})\]|撤回了一条消息|微信|WeChat|Weixin", re.I)
 
