@@ -141,6 +141,10 @@ def test_html_export_joined_messages_offsets_and_service():
     service = df[df["is_system"]]
     assert service["text"].tolist() == ["Tom Becker pinned this message"]
     tallies = {Path(t["source_file"]).name: t for t in df.attrs["tallies"]}
+    assert df.attrs["errors"] == []  # the export's index page is recognised, not a failure
+    assert tallies["export_results.html"]["skipped"][0]["reason"].startswith(
+        "Telegram export index page"
+    )
     assert tallies["messages.html"]["messages"] == 5
     assert [s["locator"] for s in tallies["messages2.html"]["skipped"]] == ["#message-2"]
     assert tallies["messages2.html"]["messages"] == 4

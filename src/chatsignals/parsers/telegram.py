@@ -504,6 +504,8 @@ class TelegramHtmlParser(Parser):
             return 0.95
         if "Exported Data" in head and 'class="history"' in head:
             return 0.8
+        if 'class="page_wrap"' in head and "<title>Exported Data</title>" in head:
+            return 0.7  # an index page of the export (export_results.html, lists/chats.html)
         return 0.0
 
     def parse(self, source: Source, options: ParseOptions) -> ParseResult:
@@ -513,6 +515,15 @@ class TelegramHtmlParser(Parser):
         soup = BeautifulSoup(source.read_text(), "lxml")
         history = soup.select_one("div.history")
         if history is None:
+            title_tag = soup.find("title")
+            if (
+                soup.select_one("div.page_wrap")
+                and title_tag
+                and "Exported Data" in title_tag.get_text()
+            ):
+                # reading a whole export folder meets its index pages: say so, do not fail
+                tally.skip("html", "Telegram export index page: lists chats, holds no messages")
+                return ParseResult(pd.DataFrame(), tally)
             raise InputError(source.display, "HTML has no Telegram message history (div.history)")
         header = soup.select_one(".page_header .text")
         title = header.get_text(strip=True) if header else None
