@@ -458,3 +458,12 @@ def test_zip_bytes_in_memory_roundtrip(tmp_path):
     assert frame["attachments"].tolist() == [["IMG-20250303-WA0001.jpg"]]
     assert frame["text"].iloc[0] == "IMG-20250303-WA0001.jpg (Datei angehängt)\nRohmaterial"
     assert tally.warnings == []
+
+
+def test_overlong_line_is_cut_and_reported(tmp_path):
+    path = tmp_path / "chat.txt"
+    path.write_text("14/03/2025, 09:15 - Tom: " + "x" * 500 + "\n14/03/2025, 09:16 - Lily: ok\n", encoding="utf-8")
+    result = get_parser("whatsapp").parse(Source.open(path, Limits(max_line_chars=100)), ParseOptions())
+    assert len(result.frame["text"].iloc[0]) == 100 - len("14/03/2025, 09:15 - Tom: ")
+    assert result.frame["text"].iloc[1] == "ok"
+    assert any("1 line(s) longer than 100 characters" in w for w in result.tally.warnings)

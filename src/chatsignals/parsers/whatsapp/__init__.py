@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...errors import InputError
-from ...sources import SafeZip, Source, decode_utf, looks_binary
+from ...sources import DEFAULT_LIMITS, SafeZip, Source, decode_utf, looks_binary
 from ...table import ParseTally
 from .. import register
 from ..base import ParseOptions, Parser, ParseResult
@@ -360,6 +360,7 @@ def parse_text(
     tally: ParseTally,
     title: str | None = None,
     locator_prefix: str = "",
+    max_line_chars: int = DEFAULT_LIMITS.max_line_chars,
 ) -> pd.DataFrame:
     """Parse the text of one WhatsApp export into a partial message frame (naive timestamps)."""
     if not text.strip(MARKS + " \t\r\n\u00a0"):
@@ -372,7 +373,7 @@ def parse_text(
             "'[3/3/25, 9:15:32 AM] Name: text')",
         )
     arr = line_array(text)
-    _check_line_lengths(arr, tally)
+    arr = _cut_long_lines(arr, tally, max_line_chars)
     scan = _scan(arr, layout, display, tally)
     n = len(scan.heads)
     stamps = timestamps(scan.parts, layout, options, tally)
@@ -406,12 +407,15 @@ def parse_text(
     return frame
 
 
-def _check_line_lengths(arr: pa.Array, tally: ParseTally) -> None:
-    """Refuse nothing, but say so when a single line is beyond the per-message limit."""
-    limit = 20 * 1024 * 1024
-    longest = pc.max(pc.binary_length(arr)).as_py() or 0
-    if longest > limit:
-        tally.warn(f"a line of {longest:,} characters is longer than {limit:,}: kept whole")
+def _cut_long_lines(arr: pa.Array, tally: ParseTally, limit: int) -> pa.Array:
+    """Lines beyond ``Limits.max_line_chars`` are cut to it and reported (nothing else is)."""
+    lengths = pc.utf8_length(arr)
+    longest = pc.max(lengths).as_py() or 0
+    if longest <= limit:
+        return arr
+    count = pc.sum(pc.greater(lengths, limit)).as_py()
+    tally.warn(f"{count} line(s) longer than {limit:,} characters (longest {longest:,}) were cut to {limit:,}")
+    return pc.utf8_slice_codeunits(arr, 0, limit)
 
 
 # --- zip ----------------------------------------------------------------------------------------
@@ -499,7 +503,10 @@ class WhatsAppParser(Parser):
         if looks_binary(source.head):
             raise InputError(source.display, "binary file, not a WhatsApp chat export")
         text = source.read_text()
-        frame = parse_text(text, source.display, options, tally, title=title_from_name(source.name))
+        title = title_from_name(source.name)
+        frame = parse_text(
+            text, source.display, options, tally, title, max_line_chars=source.limits.max_line_chars
+        )
         return ParseResult(frame, tally, naive_timestamps=True)
 
     def _parse_zip(self, source: Source, options: ParseOptions, tally: ParseTally) -> pd.DataFrame:
@@ -521,7 +528,10 @@ class WhatsAppParser(Parser):
             for i, member in enumerate(chats):
                 text = decode_utf(zf.read(member), source.display)
                 title = title_from_name(member) or title_from_name(source.name)
-                frame = parse_text(text, source.display, options, tally, title, f"{member}:")
+                frame = parse_text(
+                    text, source.display, options, tally, title, f"{member}:",
+                    source.limits.max_line_chars,
+                )
                 if len(chats) > 1:
                     frame["conversation_id"] = f"whatsapp-{source.sha256[:12]}-{i + 1}"
                 used |= _match_media(frame, members, tally)
