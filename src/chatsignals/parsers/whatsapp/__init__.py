@@ -293,10 +293,9 @@ def _locators(scan: _Lines, prefix: str) -> pa.Array:
 
 
 def _strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """An Arrow string array as a pandas ``string`` column without copying it."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
     return pd.Series(pd.arrays.ArrowStringArray(arr))
 
 
