@@ -305,3 +305,20 @@ def test_one_bubble_with_text_and_an_order_card_gives_two_rows(tmp_path):
     assert df["message_type"].tolist() == ["text", "order_card"]
     assert df["order_status"].iloc[1] == "Awaiting payment" and df["role"].tolist() == ["seller", "platform"]
     assert df["text"].iloc[1] == "Trade Assurance Order · Order No.: 231145678901 · US $14,000.00 · Awaiting payment"
+
+
+def test_message_lines_ending_in_a_date_are_not_taken_for_headers(tmp_path):
+    path = tmp_path / "paste.txt"
+    path.write_text(
+        "Lily Chen  2025-03-20 09:15:02\nsorry dear, LED chips delay\nGoods will be ready 2025-04-05 18:00\n"
+        "Tom Becker  2025-03-20 09:20:11\nYou promised to finish before 2025-03-25 10:00\nRead\n"
+        "Lily Chen  2025-03-20 09:31:45\nI know, so sorry\n"
+        "Tom Becker  2025-03-20 09:40:00\nOK\nRate supplier\n",
+        encoding="utf-8",
+    )
+    df = chatsignals.read(path, tz="Asia/Shanghai")
+    assert df["sender"].tolist() == ["Lily Chen", "Tom Becker", "Lily Chen", "Tom Becker"]
+    assert df["text"].tolist()[:2] == [
+        "sorry dear, LED chips delay\nGoods will be ready 2025-04-05 18:00",
+        "You promised to finish before 2025-03-25 10:00",
+    ]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ...parties import Parties
 from ...table import ParseTally
+from ..wechat.textio import plausible_name
 
 _DATE = r"(?P<date>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
 _TIME = r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
@@ -151,7 +152,7 @@ def _classify_one(no: int, text: str) -> Line:
         return Line(no, text, "day", {"date": day})
     if m := STAMP_LINE.match(text):
         return Line(no, text, "stamp", {"date": m["date"], "time": m["time"]})
-    if m := NAME_STAMP_LINE.match(text):
+    if (m := NAME_STAMP_LINE.match(text)) and plausible_name(m["name"]):
         return Line(no, text, "name_stamp", {"name": m["name"].strip(), "date": m["date"], "time": m["time"]})
     if m := TIME_LINE.match(text):
         return Line(no, text, "time", {"time": m["time"]})
@@ -216,6 +217,7 @@ class TranscriptReader:
         self.tally.blank_lines += sum(1 for ln in lines if ln.kind == "blank")
         self.interface += sum(1 for ln in lines if ln.kind in ("interface", "day"))
         self._resolve_time_lines(lines)
+        self._demote_one_off_names(lines)
         blocks = self._blocks(lines)
         rows: list[dict[str, Any]] = []
         first = blocks[0].start if blocks else len(lines)
@@ -228,6 +230,18 @@ class TranscriptReader:
         return rows
 
     # --- stamps and headers ------------------------------------------------------------------
+
+    def _demote_one_off_names(self, lines: list[Line]) -> None:
+        """``Name  stamp`` lines whose several-word "name" occurs once among many are message
+        text that ends in a date ("Goods will be ready 2025-04-05 18:00"), not headers."""
+        named = [ln for ln in lines if ln.kind == "name_stamp"]
+        if len(named) < 4:
+            return
+        counts = Counter(ln.data["name"] for ln in named)
+        for line in named:
+            name = line.data["name"]
+            if counts[name] == 1 and len(name.split()) >= 3 and not (self.parties and self.parties.role_of(name)):
+                line.kind = "content"
 
     @staticmethod
     def _resolve_time_lines(lines: list[Line]) -> None:

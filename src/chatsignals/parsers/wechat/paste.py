@@ -21,7 +21,7 @@ from ...table import ParseTally
 from .. import register
 from ..base import ParseOptions, Parser, ParseResult
 from .common import CJK, MEDIA_MARKERS, NOTICE, RECALL, marker_kind
-from .textio import head_text, read_chat_text
+from .textio import head_text, plausible_name, read_chat_text
 
 NAME_STAMP = re.compile(
     r"^(?P<name>\S.{0,60}?)\s+(?P<date>\d{4}[-/]\d{1,2}[-/]\d{1,2})\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)$"
@@ -63,9 +63,9 @@ def headers(lines: list[str]) -> list[tuple[int, str, str, datetime | None]]:
         line = raw.strip()
         if (m := DAY.match(line)) is not None:
             day = m
-        elif (m := NAME_STAMP.match(line)) is not None:
+        elif (m := NAME_STAMP.match(line)) is not None and plausible_name(m["name"]):
             out.append((i, m["name"], f"{m['date']} {m['time']}", _stamp(m["date"], m["time"])))
-        elif day is not None and (m := NAME_TIME.match(line)) is not None:
+        elif day is not None and (m := NAME_TIME.match(line)) is not None and plausible_name(m["name"]):
             date = _day(day)
             when = None if date is None else _stamp(date.strftime("%Y-%m-%d"), m["time"])
             out.append((i, m["name"], f"{day.group(0)} {m['time']}", when))

@@ -107,3 +107,18 @@ def json_depth(text: str) -> int:
         elif token in "]}":
             depth -= 1
     return deepest
+
+
+_SENTENCE = re.compile(r"[，。！？；、]|[,!?;:：]\s*$|[!?;]\s")
+_SENTENCE_END_WORDS = frozenset(
+    {"at", "on", "by", "before", "after", "until", "till", "is", "be", "from", "to", "in", "latest"}
+)
+
+
+def plausible_name(text: str) -> bool:
+    """Could the words before a stamp be a display name, not a sentence ending in a date
+    ("goods ready by 2025-04-05 18:00")? Names are short and carry no sentence punctuation."""
+    words = text.split()
+    if not words or len(words) > 8 or _SENTENCE.search(text):
+        return False
+    return words[-1].casefold() not in _SENTENCE_END_WORDS
