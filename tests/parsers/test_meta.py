@@ -10,7 +10,7 @@ import pytest
 import chatsignals
 from chatsignals.errors import InputError
 from chatsignals.parsers import detect
-from chatsignals.parsers.meta import repair_mojibake, which_product
+from chatsignals.parsers.meta import is_notice, repair_mojibake, which_product
 from chatsignals.sources import Source
 
 
@@ -215,3 +215,20 @@ def test_not_a_meta_export_is_one_clear_error(tmp_path):
     path.write_text('{"participants": [], "messages": {"sender_name": "x"}}', encoding="utf-8")
     with pytest.raises(InputError, match="not an Instagram export"):
         chatsignals.read(path, format="instagram")
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "notice"),
+    [
+        ("Jane Doe joined the group.", "Jane Doe", True),
+        ("John Doe's poll has multiple updates.", "John Doe", True),
+        ("Tom Becker added Lily Chen to the group.", "Tom Becker", True),
+        ("You named the group Brightway order.", "Tom Becker", True),
+        ("This poll is no longer available.", "Jane Doe", True),
+        ("I added Lily to the group.", "Tom Becker", False),
+        ("Lily Chen joined the group call yesterday, pls check", "Lily Chen", False),
+        ("finance is processing, pls wait", "Lily Chen", False),
+    ],
+)
+def test_notices_need_the_actor_prefix(text, sender, notice):
+    assert is_notice(text, sender) is notice

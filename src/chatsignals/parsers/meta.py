@@ -60,15 +60,36 @@ MEDIA_KEYS = (
     ("gifs", "image"),
     ("files", "file"),
 )
-#: Meta writes these notices as ordinary messages; they are system rows here
-NOTICE_PATTERNS = re.compile(
-    r"(joined the group\.?$|left the group\.?$|added .+ to the group\.?$|removed .+ from the group"
-    r"|named the group |changed the group photo|set the nickname|set your nickname"
-    r"|'s poll has multiple updates\.$|^This poll is no longer available\.$|created a poll: "
-    r"| in the poll\.$|liked a message$|^Reacted .+ to your message$|changed the theme"
-    r"|set the emoji to|started sharing video|the video chat ended|started a (video|audio) call"
-    r"|missed (a |an )?(video|audio) call|^You are now connected on Messenger)",
+#: Meta writes notices as ordinary messages whose text starts with the actor's name
+#: ("Jane Doe joined the group.", "John Doe's poll has multiple updates."); they become system
+#: rows. Only text that starts with the sender's own name (or "You") is tested, so a buyer's
+#: "I added Lily to the group" stays a message.
+ACTOR_NOTICES = re.compile(
+    r"^(?:joined the group\.?$|left the group\.?$|added .+ to the group\.?$|removed .+ from the group\.?$"
+    r"|named the group |changed the group photo|set the nickname|set your nickname|set (?:his|her|their) own nickname"
+    r"|'s poll has multiple updates|created a poll: |voted for .+ in the poll|changed (?:his|her|their) vote"
+    r"|liked a message|reacted .+ to your message|changed the theme|set the emoji to"
+    r"|started sharing video|started a (?:video|audio) call|missed (?:a |an )?(?:video|audio) call"
+    r"|joined the (?:video|audio) call|started a video chat)"
 )
+#: notices Meta writes without an actor prefix
+BARE_NOTICES = re.compile(
+    r"^(?:This poll is no longer available\.$|Reacted .+ to your message$|The video chat ended"
+    r"|You are now connected on Messenger|You can now message and call each other)"
+)
+
+
+def is_notice(text: str, sender: str | None) -> bool:
+    """True for Meta's notices written as messages (see :data:`ACTOR_NOTICES`)."""
+    if not text or len(text) > 300:
+        return False
+    if BARE_NOTICES.match(text):
+        return True
+    for actor in (sender, "You"):
+        if actor and text.startswith(actor):
+            rest = text[len(actor) :]
+            return bool(ACTOR_NOTICES.match(rest.lstrip(" ")))
+    return False
 
 
 def repair_mojibake(text: Any) -> str:
@@ -210,7 +231,7 @@ class MetaParser(Parser):
         system = (
             mtype in ("Subscribe", "Unsubscribe")
             or "users" in msg
-            or bool(text and not attachments and NOTICE_PATTERNS.search(text))
+            or (not attachments and is_notice(text, sender))
         )
         if mtype == "Call":
             system, kind = True, "call"
