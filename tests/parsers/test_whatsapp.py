@@ -467,3 +467,22 @@ def test_overlong_line_is_cut_and_reported(tmp_path):
     assert len(result.frame["text"].iloc[0]) == 100 - len("14/03/2025, 09:15 - Tom: ")
     assert result.frame["text"].iloc[1] == "ok"
     assert any("1 line(s) longer than 100 characters" in w for w in result.tally.warnings)
+
+
+def test_zip_with_two_chats_gives_two_conversations(tmp_path):
+    path = _zip(
+        tmp_path,
+        "exports.zip",
+        {
+            "WhatsApp Chat with Lily Chen.txt": b"14.03.25, 09:15 - Lily Chen: deposit received\n",
+            "WhatsApp Chat with Wang Jianguo.txt": b"15.03.25, 10:00 - Wang Jianguo: ship next week\n",
+        },
+    )
+    df = chatsignals.read(path, tz="UTC")
+    by_title = df.set_index("conversation_title")["conversation_id"].to_dict()
+    assert set(by_title) == {"Lily Chen", "Wang Jianguo"}
+    assert len(set(by_title.values())) == 2
+    assert sorted(df["source_locator"]) == [
+        "WhatsApp Chat with Lily Chen.txt:L1",
+        "WhatsApp Chat with Wang Jianguo.txt:L1",
+    ]
