@@ -232,3 +232,26 @@ def test_not_a_meta_export_is_one_clear_error(tmp_path):
 )
 def test_notices_need_the_actor_prefix(text, sender, notice):
     assert is_notice(text, sender) is notice
+
+
+def test_thread_split_over_files_is_one_conversation(tmp_path):
+    def thread(n, ms, text):
+        return {
+            "participants": [{"name": "Tom Becker"}, {"name": "Lily Chen"}],
+            "messages": [
+                {"sender_name": "Lily Chen", "timestamp_ms": ms, "content": text, "type": "Generic"}
+            ],
+            "title": "Lily Chen",
+            "thread_path": "inbox/lilychen_7123456789012345",
+        }
+
+    for n, ms, text in [
+        (1, 1747300000000, "boss is travelling, next week"),
+        (2, 1746300000000, "finance is processing"),
+    ]:
+        (tmp_path / f"message_{n}.json").write_text(
+            json.dumps(thread(n, ms, text)), encoding="utf-8"
+        )
+    df = chatsignals.read(tmp_path, format="messenger")
+    assert df["conversation_id"].nunique() == 1
+    assert df["text"].tolist() == ["finance is processing", "boss is travelling, next week"]
