@@ -246,3 +246,27 @@ def test_copied_text_today_has_no_date_and_preamble_is_reported(tmp_path):
     assert df["timestamp"].isna().all()
     assert tally(df)["skipped"] == [{"locator": "L1", "reason": "text before the first message"}]
     assert df["message_type"].tolist() == ["text", "image"]
+
+
+def test_txt_export_link_card_and_unknown_quote(tmp_path):
+    path = tmp_path / "export.txt"
+    path.write_text(
+        "2025-05-09 18:45:10 Lily Chen 明路照明\n"
+        "            [链接]:title:Brightway 2025 catalogue\n"
+        "            description:LED strips IP65\n"
+        "            url:https://brightway-lighting.com/catalogue.pdf\n"
+        "            name:None\n"
+        "            \n\n\n"
+        "2025-05-09 18:46:00 Tom Becker\n"
+        "This catalogue says IP65 too\n"
+        "引用:未知\n\n",
+        encoding="utf-8",
+    )
+    df = chatsignals.read(path, tz="Asia/Shanghai")
+    assert df["message_type"].tolist() == ["link", "quote"]
+    assert df["text"].tolist() == [
+        "Brightway 2025 catalogue\nLED strips IP65\nhttps://brightway-lighting.com/catalogue.pdf",
+        "This catalogue says IP65 too",
+    ]
+    assert df["quoted_text"].iloc[1] == "未知"
+    assert df["source_locator"].tolist() == ["L1-L5", "L9-L11"]
