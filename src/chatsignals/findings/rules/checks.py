@@ -214,10 +214,44 @@ def non_platform_link(text: str, state: CheckState) -> list[Span]:
     return spans
 
 
+_PAYEE = re.compile(
+    r"\b(?:to|name|named|beneficiary|receiver|payee|holder|account\s+of)\s*[:：]?\s+"
+    r"((?:[A-Z][a-z]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z]+|[A-Z]{2,})){1,2})\b"
+)
+_MONEY = re.compile(
+    r"\b(?:pay|paid|payment|remit|remittance|transfer|wire|western\s+union|moneygram|deposit|"
+    r"balance|fee|usd|rmb|money|beneficiary|account|a/c|alipay|paypal)\b|\$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset(
+    "bank china hong kong union western trade assurance alibaba alipay paypal dhl fedex ups "
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday usd rmb eur swift iban account "
+    "company ltd limited co shenzhen guangzhou shanghai beijing ningbo yiwu the our your my "
+    "dear sir madam mr mrs ms miss team department office branch new old".split()
+)
+
+
+def person_payee(text: str, state: CheckState) -> list[Span]:
+    """A person's name as the one to pay ("send by Western Union to Chen Xiaoli")."""
+    spans = []
+    for m in _PAYEE.finditer(text):
+        before = text[max(0, m.start() - 80) : m.start()]
+        if not _MONEY.search(before):
+            continue  # "send these updates to Lance Schuler" names no payee
+        name = m.group(1)
+        words = name.casefold().replace("-", " ").split()
+        if any(w in _NOT_NAMES for w in words) or is_company(name):
+            continue
+        spans.append((m.start(1), m.end(1)))
+    return spans
+
+
 CHECKS: dict[str, Callable[[str, CheckState], list[Span]]] = {
     "bank_account_change": bank_account_change,
     "bank_person_beneficiary": bank_person_beneficiary,
     "bank_foreign_account": bank_foreign_account,
     "price_below_market": price_below_market,
     "non_platform_link": non_platform_link,
+    "person_payee": person_payee,
 }

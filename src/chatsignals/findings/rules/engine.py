@@ -54,14 +54,11 @@ SPELLING = {
     "thx": "thanks", "tks": "thanks", "pic": "picture", "wat": "what", "wil": "will",
     "goverment": "government", "paypall": "paypal",
     "bitcoins": "bitcoin", "btc": "bitcoin", "usdt": "usdt", "crypto": "crypto",
-    "itunes": "itunes", "dont": "do_not", "didnt": "did_not", "cant": "can_not",
-    "wont": "will_not", "isnt": "is_not", "doesnt": "does_not", "pay-ment": "payment",
-    "alibaba.com": "alibaba", "ali": "alibaba",
+    "itunes": "itunes", "pay-ment": "payment",
 }
-NEGATIONS = frozenset(
-    "not n't never no without do_not did_not can_not will_not is_not does_not cannot nor "
-    "neither none nobody don't didn't can't won't isn't doesn't".split()
-)
+NEGATIONS = frozenset("not n't nt never no without cannot nor neither none nobody".split())
+#: "if not paid today", "whether or not": the negation belongs to a condition, not to the hit
+CONDITION_WORDS = frozenset("if or whether unless".split())
 QUESTION_STARTS = frozenset("do does did is are was were has have had".split())
 _REQUEST = re.compile(
     r"^(?:(?:dear|hi|hello|friend|sir|madam)\W+)*(?:please\W+|kindly\W+)?"
@@ -214,7 +211,8 @@ def is_negated(span: Span) -> bool:
         if tok.text in BOUNDARY or tok.text in {".", "!", "?"}:
             return False
         if tok.lower_ in NEGATIONS:
-            return True
+            before = span.doc[i - 1].lower_ if i > sent.start else ""
+            return before not in CONDITION_WORDS
         i -= 1
     return False
 
@@ -240,6 +238,7 @@ class CompiledRule:
     exclusions: CompiledPatterns
     anchor: CompiledPatterns | None
     context: frozenset[str]
+    unanchored: CompiledPatterns | None = None
 
     @classmethod
     def of(cls, rule: Rule) -> CompiledRule:
@@ -255,6 +254,7 @@ class CompiledRule:
             CompiledPatterns(rule.exclusions, rule.id + "#not"),
             anchor,
             nlp_context,
+            CompiledPatterns(conv.unanchored, rule.id + "#free") if conv and conv.unanchored else None,
         )
 
     def kept(self, spans: list[Span], msg: Analysed, state: CheckState) -> list[Span]:
@@ -275,12 +275,17 @@ class CompiledRule:
         return out
 
     def hits(self, msg: Analysed, state: CheckState) -> list[Span]:
-        """The kept main hits, or [] when a required block has no hit in the message."""
+        """The kept main hits, or [] when a required block has no hit in the message (or, with
+        ``requires_scope: sentence``, in the hit's own sentence)."""
         main = self.kept(self.patterns.spans(msg, state), msg, state)
         if not main:
             return []
         for req in self.requires:
-            if not self.kept(req.spans(msg, state), msg, state):
+            found = self.kept(req.spans(msg, state), msg, state)
+            if self.rule.requires_scope == "sentence":
+                sents = {s.sent.start for s in found}
+                main = [h for h in main if h.sent.start in sents]
+            if not found or not main:
                 return []
         return sorted(main, key=lambda s: (s.start, -len(s)))
 
@@ -329,6 +334,7 @@ class Pending:
     anchor_ids: list[str] = field(default_factory=list)
     anchored: bool = False
     hits: list[tuple[Row, list[Span]]] = field(default_factory=list)
+    unanchored_hits: int = 0
 
 
 def _rows(messages: pd.DataFrame) -> Iterator[list[Row]]:
@@ -482,7 +488,10 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
             continue
         p = pending[crule.rule.id]
         if len(p.hits) >= conv.min_messages:
-            findings.append(_finding(crule, p.hits, p.anchor_ids, promise_hits.get(crule.rule.id, [])))
+            finding = _finding(crule, p.hits, p.anchor_ids, promise_hits.get(crule.rule.id, []))
+            if p.unanchored_hits == len(p.hits):  # no anchor at all: a weaker indicator
+                finding["score"] = round(max(0.05, finding["score"] - conv.unanchored_penalty), 3)
+            findings.append(finding)
     return findings
 
 
@@ -507,9 +516,15 @@ def _advance(crule: CompiledRule, row: Row, state: CheckState, p: Pending,
                     p.anchor_ids.append(row.message_id)
         if not p.anchored and _before(row.timestamp, event_times.get(rule.id, [])):
             p.anchored = True
-    if needs_anchor and not p.anchored:
-        return
     if row.role not in SPEAKER_ROLES[rule.speaker]:
+        return
+    if needs_anchor and not p.anchored:
+        if crule.unanchored is None:
+            return
+        hits = crule.kept(crule.unanchored.spans(row.msg, state), row.msg, state)
+        if hits:
+            p.hits.append((row, hits))
+            p.unanchored_hits += 1
         return
     hits = crule.hits(row.msg, state)
     if hits:

@@ -20,6 +20,7 @@ CHECK_NAMES = (
     "bank_foreign_account",
     "price_below_market",
     "non_platform_link",
+    "person_payee",
 )
 RULE_ID = re.compile(r"^[a-z_]+\.[a-z_]+$")
 MIN_TESTS = 4
@@ -81,6 +82,10 @@ class Conversation(_Strict):
     after_speaker: Literal["seller", "buyer", "any"] = "any"
     after_events: list[str] = Field(default_factory=list)  # facts event types (deposit_paid)
     after_promise_categories: list[str] = Field(default_factory=list)  # promises table categories
+    #: hits that count without any anchor, because their own words carry the context
+    #: ("finance is processing your refund, pls wait"): scored lower than anchored hits
+    unanchored: Patterns | None = None
+    unanchored_penalty: float = Field(0.15, ge=0, le=0.5)
     min_messages: int = Field(1, ge=1)
     explanation: str | None = None  # template used instead of the rule's for the stacked finding
 
@@ -129,6 +134,7 @@ class Rule(_Strict):
     score: float = Field(ge=0, le=1)
     patterns: Patterns
     requires: list[Patterns] = Field(default_factory=list)  # each must also hit in the message
+    requires_scope: Literal["message", "sentence"] = "message"
     context: Context = Field(default_factory=Context)
     exclusions: Patterns = Field(default_factory=Patterns)  # a hit in the sentence vetoes
     negation: bool = True  # drop hits preceded by a negation ("we do not accept Western Union")
