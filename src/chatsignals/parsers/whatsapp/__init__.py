@@ -198,12 +198,15 @@ class _Lines:
     rest: pa.Array  # what follows the header on its line ("Name: text" or a notice)
 
 
-def line_array(text: str) -> pa.Array:
+def line_array(text: str, raw: bytes | None = None) -> pa.Array:
     """The file's lines as one Arrow string array, 1:1 with line numbers (no Python list).
 
-    CRLF counts as one break; the newline ending the last line does not start another line.
+    ``raw`` is the file's bytes when they are the UTF-8 of ``text`` already (no BOM): Arrow
+    then wraps them without a copy. CRLF counts as one break; the newline ending the last line
+    does not start another line.
     """
-    data = text.encode("utf-8")
+    plain = raw is not None and not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+    data = raw if plain and raw is not None else text.encode("utf-8")
     kind = pa.large_string() if len(data) >= 2**31 else pa.string()
     width = np.int64 if kind == pa.large_string() else np.int32
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=width))
@@ -360,8 +363,11 @@ def parse_text(
     title: str | None = None,
     locator_prefix: str = "",
     max_line_chars: int = DEFAULT_LIMITS.max_line_chars,
+    raw: bytes | None = None,
 ) -> pd.DataFrame:
-    """Parse the text of one WhatsApp export into a partial message frame (naive timestamps)."""
+    """Parse the text of one WhatsApp export into a partial message frame (naive timestamps).
+
+    ``raw``: the bytes ``text`` was decoded from, when at hand (saves a re-encode)."""
     if not text.strip(MARKS + " \t\r\n\u00a0"):
         raise InputError(display, "empty file (no text)")
     layout, _ = infer_layout(text[:4_000_000].split("\n", SAMPLE_LINES)[:SAMPLE_LINES])
@@ -371,7 +377,7 @@ def parse_text(
             "no WhatsApp message header found (like '03.03.25, 09:15 - Name: text' or "
             "'[3/3/25, 9:15:32 AM] Name: text')",
         )
-    arr = line_array(text)
+    arr = line_array(text, raw)
     arr = _cut_long_lines(arr, tally, max_line_chars)
     scan = _scan(arr, layout, display, tally)
     n = len(scan.heads)
@@ -501,10 +507,12 @@ class WhatsAppParser(Parser):
             return ParseResult(self._parse_zip(source, options, tally), tally, naive_timestamps=True)
         if looks_binary(source.head):
             raise InputError(source.display, "binary file, not a WhatsApp chat export")
-        text = source.read_text()
+        raw = source.read_bytes()
+        text = decode_utf(raw, source.display)
         title = title_from_name(source.name)
         frame = parse_text(
-            text, source.display, options, tally, title, max_line_chars=source.limits.max_line_chars
+            text, source.display, options, tally, title,
+            max_line_chars=source.limits.max_line_chars, raw=raw,
         )
         return ParseResult(frame, tally, naive_timestamps=True)
 
