@@ -110,7 +110,7 @@ def test_instagram_testlog_matches_target_with_placeholders(realdata):
     emoji = df[df["text"] == "Testing username with emoji: J❤️hn Doe"]
     assert emoji["sender"].tolist() == ["J❤️hn Doe"]
     reacted = df[df["text"] == "Testing message with reactions."]
-    assert reacted["reactions"].iloc[0] == ["❤️ J❤️hn Doe", "💖 Jane Doe"]
+    assert reacted["reactions"].iloc[0] == "❤️ J❤️hn Doe; 💖 Jane Doe"
     assert df["conversation_title"].unique().tolist() == ["Test Log"]
 
 

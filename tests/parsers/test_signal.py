@@ -50,7 +50,7 @@ def test_sample_quotes_reactions_attachments_and_deleted(samples):
         "No, this is not normal. 公司账户换成个人账户，这是很常见的骗局。\nPlease call"
     )
     assert answer["source_locator"] == "L3-L6"
-    assert df["reactions"].iloc[3] == ["Tom Becker: 👍"]
+    assert df["reactions"].iloc[3] == "Tom Becker: 👍"
     assert df["text"].iloc[3] == 'Also the domain has an extra "s": brightway-lightings.com'
     assert df["attachments"].iloc[1] == ["./media/2025-04-01_email_screenshot.png"]
     assert df["message_type"].iloc[1] == "image" and df["text"].iloc[1] == ""
@@ -101,7 +101,7 @@ def test_data_json_lines_and_preamble(tmp_path):
     )
     df = chatsignals.read(path, format="signal", tz="Europe/Berlin")
     assert df["text"].tolist() == ["Too late, paid USD 9,800", ""]
-    assert df["reactions"].iloc[0] == ["Kevin Wu: 😞"]
+    assert df["reactions"].iloc[0] == "Kevin Wu: 😞"
     assert df["attachments"].iloc[1] == ["media/TT.pdf"]
     assert df.attrs["tallies"][0]["skipped"] == [{"locator": "L2", "reason": "invalid JSON line"}]
 

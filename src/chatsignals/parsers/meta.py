@@ -157,7 +157,12 @@ def _media(msg: dict[str, Any]) -> tuple[list[str], str | None]:
     return attachments, kind
 
 
-def _reactions(msg: dict[str, Any]) -> list[str]:
+def _reactions(msg: dict[str, Any]) -> str | None:
+    """``"❤️ Jane Doe; 👍 Tom Becker"``: one string, so the extra column writes to any output."""
+    return "; ".join(_reaction_list(msg)) or None
+
+
+def _reaction_list(msg: dict[str, Any]) -> list[str]:
     out = []
     for r in msg.get("reactions") or []:
         if isinstance(r, dict):

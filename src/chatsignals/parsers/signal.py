@@ -39,13 +39,14 @@ JSON_KEYS = ('"date"', '"sender"', '"body"')
 
 def split_body(body: str) -> dict[str, Any]:
     """Text, quoted reply, reactions, sticker and attachments of one markdown message body."""
-    out: dict[str, Any] = {"attachments": [], "reactions": [], "message_type": "text"}
+    out: dict[str, Any] = {"attachments": [], "reactions": None, "message_type": "text"}
     if "(" not in body and "[" not in body and not body.startswith(">"):
         return {**out, "text": body.strip()}  # plain words: the common case, kept cheap
     if body.strip() == DELETED:
         return {**out, "text": "", "is_deleted": True, "message_type": "deleted"}
     if m := REACTIONS.search(body):
-        out["reactions"] = [r.strip() for r in m.group(1).split(", ") if r.strip()]
+        # one string ("Tom Becker: 👍; Kevin Wu: 😞") so the extra column writes to any output
+        out["reactions"] = "; ".join(r.strip() for r in m.group(1).split(", ") if r.strip()) or None
         body = body[: m.start()]
     if m := STICKER.search(body):
         out["message_type"] = "sticker"
@@ -221,7 +222,7 @@ class SignalParser(Parser):
             "text": "" if deleted else str(rec.get("body") or ""),
             "quoted_text": str(rec.get("quote") or "").removeprefix("> ").strip() or None,
             "attachments": atts,
-            "reactions": reactions,
+            "reactions": "; ".join(reactions) or None,
             "is_deleted": deleted,
             "is_system": False,
             "message_type": "deleted"
