@@ -80,8 +80,9 @@ def chat_title(source: Source) -> str:
 def _naive(date: str, time: str) -> datetime | None:
     """``2025-04-01`` + ``18:05(:12)`` as a naive datetime (fixed positions: cheap per line)."""
     try:
-        parts = [int(p) for p in time.split(":")]
-        return datetime(int(date[:4]), int(date[5:7]), int(date[8:10]), *parts)
+        hour, minute, *second = (int(p) for p in time.split(":"))
+        day = datetime(int(date[:4]), int(date[5:7]), int(date[8:10]), hour, minute)
+        return day.replace(second=second[0]) if second else day
     except ValueError:
         return None
 
