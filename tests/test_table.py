@@ -78,3 +78,16 @@ def test_downstream_tables_and_stable_ids():
     findings = finalize_findings(pd.DataFrame({"finding_id": ["F-1"], "message_ids": [("m1", "m2")]}))
     assert findings["message_ids"].iloc[0] == ["m1", "m2"]
     assert stable_id("F", "rule", "m1") == stable_id("F", "rule", "m1") != stable_id("F", "rule", "m2")
+
+
+def test_undated_rows_keep_their_place_in_the_file():
+    frame = pd.DataFrame(
+        {
+            "message_id": ["a", "b", "c"],
+            "conversation_id": ["x"] * 3,
+            "timestamp": pd.to_datetime(["2025-01-01 10:00", None, "2025-01-01 11:00"], utc=True),
+            "source_file": ["f"] * 3,
+            "source_index": [0, 1, 2],
+        }
+    )
+    assert sort_table(finalize(frame))["message_id"].tolist() == ["a", "b", "c"]

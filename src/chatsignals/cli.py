@@ -208,6 +208,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("chatsignals: interrupted")
         return 130
+    except Exception as exc:  # a bug, not bad input: one line unless the user asks for more
+        if os.environ.get("CHATSIGNALS_DEBUG"):
+            raise
+        _say(
+            f"chatsignals: internal error: {exc.__class__.__name__}: {' '.join(str(exc).split())[:300]} "
+            "(please report it; set CHATSIGNALS_DEBUG=1 to see the traceback)"
+        )
+        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
 

@@ -65,11 +65,24 @@ def write_parquet(table: pd.DataFrame, path: Path, metadata: Mapping[str, Any] |
     pq.write_table(to_arrow(table, metadata), path, compression="zstd")
 
 
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) or (hasattr(value, "tolist") and not isinstance(value, str | pd.Timestamp))
+
+
+def _csv_list(value: Any) -> Any:
+    """A list cell as JSON; a missing cell (another file's rows lack the column) stays empty."""
+    if _is_list(value):
+        return json.dumps(list(value.tolist() if hasattr(value, "tolist") else value), ensure_ascii=False)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return value
+
+
 def write_csv(table: pd.DataFrame, target: Path | None) -> None:
     frame = table.copy()
     for col in frame.columns:
-        if frame[col].dtype == object and frame[col].map(lambda v: isinstance(v, list | tuple)).any():
-            frame[col] = frame[col].map(lambda v: json.dumps(list(v), ensure_ascii=False))
+        if frame[col].dtype == object and frame[col].map(_is_list).any():
+            frame[col] = frame[col].map(_csv_list)
         elif isinstance(frame[col].dtype, pd.DatetimeTZDtype):
             frame[col] = frame[col].map(lambda v: "" if pd.isna(v) else v.isoformat())
     frame = frame.map(neutralize_cell) if len(frame) else frame

@@ -105,6 +105,7 @@ class ParseTally:
     system_lines: int = 0
     continuation_lines: int = 0
     blank_lines: int = 0
+    separator_lines: int = 0  # day headers and other layout lines that carry no message
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -124,6 +125,8 @@ class ParseTally:
         ]
         if self.blank_lines:
             parts.append(f"{self.blank_lines} blank lines")
+        if self.separator_lines:
+            parts.append(f"{self.separator_lines} separator lines")
         reasons = Counter(s.reason for s in self.skipped)
         if reasons:
             detail = "; ".join(f"{n} {r}" for r, n in reasons.most_common())
@@ -225,13 +228,19 @@ def validate(table: pd.DataFrame) -> None:
 
 
 def sort_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Conversation then time order; rows without a time keep their source order (stable)."""
-    order = table.sort_values(
-        ["conversation_id", "timestamp", "source_file", "source_index"],
+    """Conversation then time order. A row without a time (a system line, an undated e-mail)
+    keeps its place after the dated row before it in its file, instead of sinking to the end."""
+    if table.empty:
+        return table.reset_index(drop=True)
+    in_file_order = table.sort_values(["source_file", "source_index"], kind="mergesort")
+    carried = in_file_order.groupby("source_file", sort=False)["timestamp"].ffill()
+    keyed = table.assign(_t=carried.reindex(table.index))
+    order = keyed.sort_values(
+        ["conversation_id", "_t", "source_file", "source_index"],
         kind="mergesort",
         na_position="last",
     )
-    return order.reset_index(drop=True)
+    return order.drop(columns="_t").reset_index(drop=True)
 
 
 def concat_tables(tables: list[pd.DataFrame]) -> pd.DataFrame:
