@@ -60,6 +60,7 @@ class Prediction:
     label: str
     label_proba: float
     category: str | None
+    category_proba: dict[str, float] | None = None
 
 
 def frame(rows: list[FeatureRow]) -> pd.DataFrame:
@@ -102,11 +103,16 @@ class PromiseModel:
         x = frame(rows)
         proba = self.label.predict_proba(x)
         classes = list(self.label.classes_)
-        cats = self.category.predict(x) if self.category is not None else [None] * len(rows)
+        cat_probas: list[dict[str, float] | None] = [None] * len(rows)
+        if self.category is not None:
+            names = list(self.category.classes_)
+            cat_probas = [dict(zip(names, map(float, p), strict=True))
+                          for p in self.category.predict_proba(x)]
         out = []
-        for p, cat in zip(proba, cats, strict=True):
+        for p, cp in zip(proba, cat_probas, strict=True):
             best = int(p.argmax())
-            out.append(Prediction(classes[best], float(p[best]), cat))
+            cat = max(cp, key=cp.__getitem__) if cp else None
+            out.append(Prediction(classes[best], float(p[best]), cat, cp))
         return out
 
     def save(self, path: Path) -> Path:

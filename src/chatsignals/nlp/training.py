@@ -150,7 +150,7 @@ def predict_example(example: dict[str, Any], model: classifier.PromiseModel | No
     sent, events, ctx = _sent(example), example.get("events") or {}, example.get("context")
     clauses = [c[2] for c in message_clauses(example["text"])] or [example["text"]]
     decisions = decide(clauses, [sent] * len(clauses), [events] * len(clauses),
-                       [ctx] + [None] * (len(clauses) - 1), model)
+                       [ctx] + [None] * (len(clauses) - 1), model, use_model=model is not None)
     promises = [d for d in decisions if d.label != "none"]
     if not promises:
         return none
@@ -230,7 +230,7 @@ def parakweet_check(model: classifier.PromiseModel | None, path: Path = PARAKWEE
             rows.append((label == "Yes", text.strip()))
     today = dt.date(2025, 1, 1)
     decisions = decide([t for _, t in rows], [today] * len(rows), [None] * len(rows),
-                       [None] * len(rows), model)
+                       [None] * len(rows), model, use_model=model is not None)
     tp = sum(g and d.label != "none" for (g, _), d in zip(rows, decisions, strict=True))
     fp = sum((not g) and d.label != "none" for (g, _), d in zip(rows, decisions, strict=True))
     fn = sum(g and d.label == "none" for (g, _), d in zip(rows, decisions, strict=True))

@@ -1,0 +1,153 @@
+"""Promise detection on realistic seller chat: negation, questions, hedges, conditions, answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from chatsignals.nlp.promises import analyze_clause, extract_promises
+from chatsignals.table import PROMISE_COLUMNS, finalize
+
+SENT = dt.date(2025, 3, 3)
+DEPOSIT = {"deposit": "2025-03-03"}
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "category"),
+    [
+        ("we will ship within 15 days", "commitment", "delivery"),
+        ("i send you the invoice tomorrow", "commitment", "documents"),
+        ("price USD 2.80 will keep for this order", "commitment", "price"),
+        ("price won't change", "commitment", "price"),
+        ("goods shipped yesterday by DHL", "claim", "delivery"),
+        ("dear friend we received your deposit already, thank you", "claim", "payment"),
+        ("the material is 304 stainless steel", "claim", "quality"),
+        ("we have CE and RoHS certificate", "claim", "quality"),
+        ("will send you CE certificate pdf later", "commitment", "documents"),
+        ("packing list attached", "claim", "documents"),
+        ("we will refund the difference within 3 days", "commitment", "refund"),
+        ("sample will send out on Friday by DHL", "commitment", "sample"),
+        ("ok dear i will update you every week", "commitment", "communication"),
+        ("3000 pcs for each model total 9000 pcs", "claim", "quantity"),
+    ],
+)
+def test_commitments_and_claims(text: str, label: str, category: str) -> None:
+    decision = analyze_clause(text, SENT, DEPOSIT)
+    assert (decision.label, decision.category) == (label, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we cannot ship before CNY",  # refusal
+        "we can not ship before the chips arrive, pls understand",
+        "but i can not promise 100%",
+        "can you ship next week?",  # question
+        "Could you confirm the label artwork by Friday?",
+        "pls pay the balance so we can book the vessel",  # request
+        "pls confirm the size chart first then we start",
+        "Kindly note that the price is valid for 7 days only.",
+        "hello dear, good morning",  # greeting
+        "golden week holiday factory closed",  # information
+    ],
+)
+def test_not_promises(text: str) -> None:
+    assert analyze_clause(text, SENT, DEPOSIT).label == "none"
+
+
+def test_strength_hedged_conditional_firm() -> None:
+    hedged = analyze_clause("maybe can ship late January, depends on the chips", dt.date(2023, 12, 18))
+    assert (hedged.label, hedged.strength) == ("commitment", "hedged")
+    conditional = analyze_clause("if you pay today we ship tomorrow", SENT)
+    assert conditional.strength == "conditional"
+    assert conditional.condition is not None and conditional.condition.startswith("if you pay")
+    anchored = analyze_clause("production time is 15 working days after deposit", SENT, DEPOSIT)
+    assert anchored.strength == "conditional"
+    assert anchored.deadline is not None and anchored.deadline.latest == dt.date(2025, 3, 24)
+    firm = analyze_clause("will finish before March 25 no problem", SENT)
+    assert firm.strength == "firm"
+
+
+def test_bare_ok_answers_the_request() -> None:
+    d = analyze_clause("ok dear", SENT, context="Can you ship the remaining 2000 pcs on Friday?")
+    assert (d.label, d.category) == ("commitment", "delivery")
+    assert d.answers
+    assert d.deadline is not None and d.deadline.earliest == dt.date(2025, 3, 7)
+    # the same "ok" with nothing asked promises nothing
+    assert analyze_clause("ok dear", SENT).label == "none"
+
+
+def _messages(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    frame["message_id"] = [f"m{i}" for i in range(len(frame))]
+    frame["platform"] = "whatsapp"
+    frame["source_index"] = range(len(frame))
+    return finalize(frame)
+
+
+def _chat(role_seller: str = "seller") -> pd.DataFrame:
+    lily, tom = ("Lily Chen", role_seller), ("Tom Becker", "buyer" if role_seller == "seller" else "unknown")
+    lines = [
+        (lily, "2025-03-03T02:15:00Z", "we received your deposit, production start today, "
+                                        "will finish before March 25"),
+        (tom, "2025-03-03T08:00:00Z", "Great. Please send me the commercial invoice."),
+        (lily, "2025-03-03T08:05:00Z", "ok dear"),
+        (tom, "2025-03-03T08:06:00Z", "Can you ship before March 20?"),
+        (lily, "2025-03-03T08:07:00Z", "sorry we cannot ship before March 20"),
+        (lily, "2025-04-02T03:00:00Z", "goods shipped today by DHL, tracking 1234567890"),
+        ((None, "system"), "2025-04-02T03:01:00Z", "Messages are end-to-end encrypted"),
+    ]
+    rows = []
+    for (sender, role), ts, text in lines:
+        rows.append({"conversation_id": "c1", "sender": sender, "role": role, "timestamp": ts,
+                     "text": text, "is_system": sender is None, "timezone": "Asia/Shanghai"})
+    return _messages(rows)
+
+
+def test_extract_promises_table() -> None:
+    promises = extract_promises(_chat(), facts={"deposit": dt.date(2025, 3, 3)})
+    assert list(promises.columns[: len(PROMISE_COLUMNS)]) == list(PROMISE_COLUMNS)
+    assert set(promises["role"]) == {"seller"}  # buyer and system rows are never promises
+    first = promises[promises["message_id"] == "m0"].reset_index(drop=True)
+    # one sentence, three clauses: payment claim, start today, finish before March 25
+    assert list(first["category"]) == ["payment", "delivery", "delivery"]
+    assert list(first["kind"]) == ["claim", "commitment", "commitment"]
+    assert first.loc[2, "deadline_latest"] == pd.Timestamp("2025-03-25")
+    assert first.loc[2, "deadline_anchor"] == "absolute"
+    assert first["promise_id"].is_unique
+    ok = promises[promises["message_id"] == "m2"].iloc[0]
+    assert (ok["kind"], ok["category"], ok["answers_message_id"]) == ("commitment", "documents", "m1")
+    assert "m4" not in set(promises["message_id"])  # the refusal
+    shipped = promises[promises["message_id"] == "m5"].iloc[0]
+    assert (shipped["kind"], shipped["value"]) == ("claim", "DHL 1234567890")
+
+
+def test_ids_are_stable_across_runs() -> None:
+    a = extract_promises(_chat())["promise_id"].tolist()
+    b = extract_promises(_chat())["promise_id"].tolist()
+    assert a == b
+
+
+def test_local_date_from_timezone_column() -> None:
+    """23:30 UTC on March 2 is already March 3 in Shanghai: 'tomorrow' is March 4."""
+    rows = [{"conversation_id": "c", "sender": "Lily", "role": "seller",
+             "timestamp": "2025-03-02T23:30:00Z", "text": "tracking tmr", "is_system": False,
+             "timezone": "Asia/Shanghai"}]
+    promise = extract_promises(_messages(rows)).iloc[0]
+    assert promise["deadline_earliest"] == pd.Timestamp("2025-03-04")
+
+
+def test_no_seller_named_analyses_unknown_rows_and_says_so() -> None:
+    promises = extract_promises(_chat(role_seller="unknown"))
+    assert len(promises) > 0
+    assert set(promises["role"]) == {"unknown"}
+    assert any("name no seller" in note for note in promises.attrs["notes"])
+
+
+def test_empty_table() -> None:
+    empty = extract_promises(finalize(pd.DataFrame()))
+    assert list(empty.columns) == list(PROMISE_COLUMNS)
+    assert empty.empty
