@@ -322,3 +322,15 @@ def test_message_lines_ending_in_a_date_are_not_taken_for_headers(tmp_path):
         "sorry dear, LED chips delay\nGoods will be ready 2025-04-05 18:00",
         "You promised to finish before 2025-03-25 10:00",
     ]
+
+
+def test_repeated_message_ids_in_a_page_are_made_unique(tmp_path):
+    page = PAGE_NOJSON.read_text(encoding="utf-8")
+    head, rest = page.split('<div class="message-list">', 1)
+    items, tail = rest.split('    </div>\n    <div class="send-area">', 1)
+    path = tmp_path / "twice.html"
+    path.write_text(head + '<div class="message-list">' + items * 2 + '    </div>\n    <div class="send-area">' + tail)
+    df = chatsignals.read(path, tz="Europe/Berlin")
+    assert len(df) == 2 * len(chatsignals.read(PAGE_NOJSON, tz="Europe/Berlin"))
+    assert df["message_id"].is_unique and "7300000000000#2" in set(df["message_id"])
+    assert any("repeat" in w for w in tally(df)["warnings"])

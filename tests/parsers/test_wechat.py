@@ -270,3 +270,15 @@ def test_txt_export_link_card_and_unknown_quote(tmp_path):
     ]
     assert df["quoted_text"].iloc[1] == "未知"
     assert df["source_locator"].tolist() == ["L1-L5", "L9-L11"]
+
+
+def test_html_export_cut_inside_the_message_list_keeps_what_was_complete(tmp_path):
+    page = HTML.read_text(encoding="utf-8")
+    path = tmp_path / "cut.html"
+    path.write_text(page[: page.index("Lily, it is 11 days now")], encoding="utf-8")
+    df = chatsignals.read(path)
+    assert len(df) == 11 and df["text"].iloc[-1] == "收到 received. boss is travelling, next week he decide"
+    assert tally(df)["skipped"] == [{"locator": "chatMessages[11]", "reason": "message list ends early (truncated file)"}]
+    path.write_text(page[: page.index("const chatMessages") + 30], encoding="utf-8")
+    with pytest.raises(InputError, match="WeChatMsg page holds no"):
+        chatsignals.read(path)

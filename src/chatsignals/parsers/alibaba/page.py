@@ -110,6 +110,7 @@ class AlibabaPageParser(Parser):
             naive = True
         if not rows:
             raise InputError(source.display, "saved page holds no Alibaba Messenger messages")
+        unique_ids(rows, tally)
         frame = rows_frame(rows) if naive else pd.DataFrame(rows)
         if title:
             frame["conversation_title"] = title
@@ -214,6 +215,22 @@ class AlibabaPageParser(Parser):
         if interface:
             tally.warn(f"stripped {interface} interface elements (read marks, translate buttons)")
         return rows
+
+
+def unique_ids(rows: list[dict[str, Any]], tally: ParseTally) -> None:
+    """Given message ids must be unique in the table: a repeated one (a page saved while it
+    re-rendered, or a crafted one) gets a ``#n`` suffix and a warning, never a crash."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        mid = row.get("message_id")
+        if mid is None:
+            continue
+        if mid in seen:
+            seen[mid] += 1
+            row["message_id"] = f"{mid}#{seen[mid]}"
+            tally.warn("some message ids repeat in the page: made unique with a #n suffix")
+        else:
+            seen[mid] = 1
 
 
 # --- JSON helpers --------------------------------------------------------------------------

@@ -68,10 +68,15 @@ def js_objects(text: str, tally: ParseTally) -> Iterator[tuple[int, dict[str, An
     pos, index = 0, 0
     obj: dict[str, Any] | None = None
     key: str | None = None
-    while pos < len(text):
+    while True:
+        if pos >= len(text) or not text[pos:].strip():
+            tally.skip(f"chatMessages[{index}]", "message list ends early (truncated file)")
+            return
         m = TOKEN.match(text, pos)
         if m is None:
-            tally.skip(f"chatMessages[{index}]", "unreadable JavaScript in the message list; rest not read")
+            cut = "]" not in text[pos:]
+            reason = "message list ends early (truncated file)" if cut else "unreadable JavaScript in the message list; rest not read"
+            tally.skip(f"chatMessages[{index}]", reason)
             return
         pos = m.end()
         kind = m.lastgroup
@@ -135,6 +140,8 @@ class WeChatHtmlParser(Parser):
         if not rows:
             rows = self._rendered(page, source, tally)
             naive = True
+        if not rows:
+            raise InputError(source.display, "WeChatMsg page holds no readable messages")
         for row in rows:
             if row["is_system"]:
                 tally.system_lines += 1
