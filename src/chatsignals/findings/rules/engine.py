@@ -66,7 +66,7 @@ _REQUEST = re.compile(
     r"^is it (?:ok|okay|possible|fine)\b"
 )
 BOUNDARY = frozenset(",;:()[]—–-")
-NEGATION_WINDOW = 4
+NEGATION_WINDOW = 6
 QUOTE_MAX = 180
 
 
