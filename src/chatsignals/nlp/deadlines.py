@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from dateutil import parser as dateparser
@@ -162,6 +163,7 @@ def _safe_date(year: int, month: int, day: int) -> Date:
     return dt.date(year, month, min(day, pycal.monthrange(year, month)[1]))
 
 
+@lru_cache(maxsize=65536)
 def parse_date(span: str, sent: Date) -> Date | None:
     """One absolute date span (already found) -> a date; None when it is not a real date."""
     s = span.strip().lower().rstrip(".")
@@ -210,12 +212,18 @@ def _month_year(month: int, sent: Date) -> int:
 # --- the patterns -------------------------------------------------------------------------------
 
 Handler = Callable[[re.Match[str], Date, EventLookup], tuple[Date | None, Date | None, str] | None]
-_PATTERNS: list[tuple[re.Pattern[str], Handler]] = []
+_PATTERNS: list[tuple[re.Pattern[str], Handler, tuple[str, ...]]] = []
+DURATION = ("day", "week", "month")
+MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DIGIT = "#digit"
 
 
-def _pattern(regex: str) -> Callable[[Handler], Handler]:
+def _pattern(regex: str, needs: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """Register a deadline pattern; ``needs`` are words one of which must occur in the text
+    (a cheap gate: most chat lines skip most patterns; ``DIGIT`` = any digit)."""
+
     def wrap(fn: Handler) -> Handler:
-        _PATTERNS.append((re.compile(regex, re.IGNORECASE), fn))
+        _PATTERNS.append((re.compile(regex, re.IGNORECASE), fn, needs))
         return fn
 
     return wrap
@@ -230,7 +238,7 @@ def _add(day: Date, n: int, unit: str, working: bool) -> Date:
 
 
 @_pattern(rf"{_B}(?:within|in|less\s+than)\s+(?:about\s+|around\s+|approx\w*\s+)?{RANGE}\s*{UNIT}"
-          rf"\s+{REL}\s+{EVENT}")
+          rf"\s+{REL}\s+{EVENT}", needs=DURATION)
 def _within_after_event(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     kind = _event_kind(m["ev"] + m[0])
     base = events(kind)
@@ -240,7 +248,7 @@ def _within_after_event(m: re.Match[str], sent: Date, events: EventLookup) -> An
     return base, _add(base, n, m["unit"], bool(m["work"])), kind
 
 
-@_pattern(rf"{_B}{RANGE}\s*{UNIT}(?:\s+(?:later|more))?\s+{REL}\s+{EVENT}")
+@_pattern(rf"{_B}{RANGE}\s*{UNIT}(?:\s+(?:later|more))?\s+{REL}\s+{EVENT}", needs=DURATION)
 def _n_after_event(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     kind = _event_kind(m["ev"] + m[0])
     base = events(kind)
@@ -251,14 +259,14 @@ def _n_after_event(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return _add(base, n, m["unit"], work), _add(base, hi, m["unit"], work), kind
 
 
-@_pattern(rf"{_B}{REL}\s+{EVENT}")
+@_pattern(rf"{_B}{REL}\s+{EVENT}", needs=("after", "from", "once", "upon", "when", "since", "soon", "following"))
 def _after_event(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     kind = _event_kind(m["ev"] + m[0])
     base = events(kind)
     return base, None, kind
 
 
-@_pattern(rf"{_B}(?P<pre>{BY}|after)\s+(?:the\s+)?{HOLIDAY}")
+@_pattern(rf"{_B}(?P<pre>{BY}|after)\s+(?:the\s+)?{HOLIDAY}", needs=("year", "cny", "festival", "golden", "national", "october", "may day", "labo", "dragon", "autumn", "qingming", "春节", "国庆", "holiday"))
 def _holiday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     period = cncal.holiday_period(_holiday_key(m["hol"]), sent)
     if period is None:
@@ -270,7 +278,7 @@ def _holiday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return sent, start - dt.timedelta(days=1), "holiday"
 
 
-@_pattern(rf"{_B}(?:between\s+)?(?P<a>{DATE})\s*(?:-|~|–|to|and|until)\s*(?P<b>{DATE}){_E}")
+@_pattern(rf"{_B}(?:between\s+)?(?P<a>{DATE})\s*(?:-|~|–|to|and|until)\s*(?P<b>{DATE}){_E}", needs=(DIGIT,))
 def _date_range(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     a, b = parse_date(m["a"], sent), parse_date(m["b"], sent)
     if a is None or b is None or b < a:
@@ -279,13 +287,13 @@ def _date_range(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 
 
 @_pattern(rf"{_B}(?:between\s+)?(?P<mon>{MON})\s*(?P<a>{DAY})\s*(?:-|~|–|to|and)\s*(?P<b>{DAY})"
-          rf"(?!\s*(?:days?|pcs|weeks?)){_E}")
+          rf"(?!\s*(?:days?|pcs|weeks?)){_E}", needs=(DIGIT,))
 def _month_day_range(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return _day_range(m, sent)
 
 
 @_pattern(rf"{_B}(?:between\s+)?(?P<a>{DAY})\s*(?:-|~|–|to|and)\s*(?P<b>{DAY})(?:\s+of)?\s+(?P<mon>{MON})"
-          rf"{_E}")
+          rf"{_E}", needs=(DIGIT,))
 def _day_month_range(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return _day_range(m, sent)
 
@@ -302,7 +310,7 @@ def _day_range(m: re.Match[str], sent: Date) -> Any:
 
 
 @_pattern(rf"{_B}(?:(?P<pre>{BY}|after|on|at|etd|eta|ready)\s+)?(?:the\s+)?(?P<d>{DATE}){_E}"
-          r"(?P<late>\s*(?:at\s+the\s+)?latest)?")
+          r"(?P<late>\s*(?:at\s+the\s+)?latest)?", needs=(DIGIT,))
 def _one_date(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     day = parse_date(m["d"], sent)
     if day is None:
@@ -315,25 +323,25 @@ def _one_date(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return day, day, "absolute"
 
 
-@_pattern(rf"{_B}(?P<w>yesterday|last\s+night)\b")
+@_pattern(rf"{_B}(?P<w>yesterday|last\s+night)\b", needs=("yesterday", "last night"))
 def _yesterday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     day = sent - dt.timedelta(days=1)
     return day, day, "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<w>today|tonight|this\s+(?:afternoon|evening|morning))\b")
+@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<w>today|tonight|this\s+(?:afternoon|evening|morning))\b", needs=("today", "tonight", "this "))
 def _today(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return sent, sent, "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tmr|tmrw|tomorow)\b")
+@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tmr|tmrw|tomorow)\b", needs=("tom", "tmr"))
 def _tomorrow(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     day = sent + dt.timedelta(days=2 if m["after"] else 1)
     return (sent if m["pre"] else day), day, "message"
 
 
 @_pattern(rf"{_B}(?:(?P<pre>{BY}|on)\s+)?(?P<which>this\s+|next\s+|coming\s+|this\s+coming\s+)?"
-          rf"(?P<wd>{'|'.join(WEEKDAYS)})\b")
+          rf"(?P<wd>{'|'.join(WEEKDAYS)})\b", needs=("day",))
 def _weekday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     target = WEEKDAYS.index(m["wd"].lower())
     which = " ".join((m["which"] or "").lower().split())
@@ -348,7 +356,7 @@ def _weekday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 
 
 @_pattern(rf"{_B}(?:(?P<pre>{BY}|within|in|during)\s+)?(?:the\s+)?(?P<which>this|next|coming|the\s+following)"
-          r"\s+(?P<unit>week|month)(?:\s+end)?\b")
+          r"\s+(?P<unit>week|month)(?:\s+end)?\b", needs=("week", "month"))
 def _this_next(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     which = m["which"].lower()
     if m["unit"].lower() == "week":
@@ -369,7 +377,7 @@ def _this_next(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 
 
 @_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?:the\s+)?(?:end\s+of\s+(?:the\s+|this\s+)?(?P<this>month)"
-          r"|(?:this\s+)?month[-\s]end|end\s+of\s+next\s+(?P<next>month))\b")
+          r"|(?:this\s+)?month[-\s]end|end\s+of\s+next\s+(?P<next>month))\b", needs=("month",))
 def _month_end(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     base = sent + relativedelta(months=1) if m["next"] else sent
     lo = dt.date(base.year, base.month, 25)
@@ -378,7 +386,7 @@ def _month_end(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 
 @_pattern(rf"{_B}(?:(?P<pre>{BY}|in|at|on|around)\s+)?(?:the\s+)?(?P<part>early|beginning\s+of|start\s+of"
           r"|mid(?:dle)?(?:\s+of)?|late|end\s+of|the\s+end\s+of)?[\s-]*(?P<mon>" + MON + r")"
-          r"(?!\s*\d)\b")
+          r"(?!\s*\d)\b", needs=MONTH_STEMS)
 def _month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     part = (m["part"] or "").lower()
     pre = (m["pre"] or "").lower()
@@ -406,7 +414,7 @@ def _month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return lo, hi, "absolute"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>early|mid(?:dle)?(?:\s+of)?|late|beginning\s+of)\s+)(?:the\s+)?(?:next|coming)\s+month\b")
+@_pattern(rf"{_B}(?:(?P<pre>early|mid(?:dle)?(?:\s+of)?|late|beginning\s+of)\s+)(?:the\s+)?(?:next|coming)\s+month\b", needs=("month",))
 def _next_month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     first = dt.date(sent.year, sent.month, 1) + relativedelta(months=1)
     pre = m["pre"].lower()
@@ -418,7 +426,7 @@ def _next_month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 
 
 @_pattern(rf"{_B}(?:within|in\s+less\s+than|less\s+than|not\s+more\s+than|max(?:imum)?)\s+"
-          rf"(?:about\s+|around\s+|approx\w*\s+)?{RANGE}\s*{UNIT}{_E}(?!\s+ago)")
+          rf"(?:about\s+|around\s+|approx\w*\s+)?{RANGE}\s*{UNIT}{_E}(?!\s+ago)", needs=DURATION)
 def _within(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     n = _num(m["m"] or m["n"]) or 0
     return sent, _add(sent, n, m["unit"], bool(m["work"])), "message"
@@ -426,7 +434,7 @@ def _within(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 
 @_pattern(rf"{_B}(?:(?:in|after)\s+(?:about\s+|around\s+|approx\w*\s+)?{RANGE}\s*{UNIT}{_E}(?!\s+ago)"
           rf"|{RANGE.replace('?P<n>', '?P<n2>').replace('?P<m>', '?P<m2>')}\s*"
-          rf"{UNIT.replace('?P<work>', '?P<work2>').replace('?P<unit>', '?P<unit2>')}\s+later)")
+          rf"{UNIT.replace('?P<work>', '?P<work2>').replace('?P<unit>', '?P<unit2>')}\s+later)", needs=DURATION)
 def _in_n(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     n = _num(m["n"] or m["n2"]) or 0
     hi = _num(m["m"] or m["m2"]) or n
@@ -434,7 +442,7 @@ def _in_n(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return _add(sent, n, unit, work), _add(sent, hi, unit, work), "message"
 
 
-@_pattern(rf"{_B}{RANGE}\s*{UNIT}{_E}(?!\s+ago)")
+@_pattern(rf"{_B}{RANGE}\s*{UNIT}{_E}(?!\s+ago)", needs=DURATION)
 def _lead_time(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     if not m["n"][0].isdigit() and m["n"].lower() in ("a", "an"):
         return None  # "a day" is small talk more often than a lead time
@@ -478,6 +486,24 @@ def _as_date(value: Any) -> Date | None:
         return None
 
 
+@lru_cache(maxsize=65536)
+def _candidates(text: str) -> tuple[tuple[tuple[int, int, int], Handler, re.Match[str]], ...]:
+    """Every deadline-phrase match in ``text``, best first (leftmost, longest, pattern rank).
+
+    The spans do not depend on the message date, so they are found once per distinct text; only
+    the cheap resolution to dates runs per message."""
+    found = []
+    low = text.lower()
+    digit = any(ch.isdigit() for ch in low)
+    for rank, (regex, handler, needs) in enumerate(_PATTERNS):
+        if needs and not any(w in low if w != DIGIT else digit for w in needs):
+            continue
+        for m in regex.finditer(text):
+            found.append(((m.start(), -(m.end() - m.start()), rank), handler, m))
+    found.sort(key=lambda item: item[0])
+    return tuple(found)
+
+
 def find_deadline(text: str, sent: Date, events: Any = None) -> Deadline | None:
     """The deadline window set by ``text`` (one sentence) sent on local date ``sent``.
 
@@ -485,17 +511,9 @@ def find_deadline(text: str, sent: Date, events: Any = None) -> Deadline | None:
     "15 days after deposit" is not read as a bare 15-day lead time.
     """
     lookup = events if callable(events) and not hasattr(events, "event_date") else event_lookup(events)
-    best: tuple[int, int, int, Any, re.Match[str]] | None = None
-    for rank, (regex, handler) in enumerate(_PATTERNS):
-        for m in regex.finditer(text):
-            key = (m.start(), -(m.end() - m.start()), rank)
-            if best is not None and key >= best[:3]:
-                continue
-            result = handler(m, sent, lookup)
-            if result is not None:
-                best = (*key, result, m)
-    if best is None:
-        return None
-    lo, hi, anchor = best[3]
-    m = best[4]
-    return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
+    for _key, handler, m in _candidates(text):
+        result = handler(m, sent, lookup)
+        if result is not None:
+            lo, hi, anchor = result
+            return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
+    return None

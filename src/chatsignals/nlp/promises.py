@@ -284,18 +284,17 @@ def decide(
         deadline = _deadline_for(info, sent, lookup)
         ctx_request = is_request(ctx)
         prepared.append((info, sent, lookup, ctx, ctx_request, deadline))
-    feats = [
-        classifier.FeatureRow(model_text(p[0], p[3], p[4]), feature_tokens(p[0], p[5], p[1], p[3], p[4]))
-        for p in prepared
-    ]
-    predictions = model.predict(feats) if model is not None and feats else None
+    predictions: list[classifier.Prediction | None] | None = None
+    if model is not None and prepared:
+        predictions = _predict(model, prepared)
     out = []
     for i, (info, sent, lookup, ctx, ctx_request, deadline) in enumerate(prepared):
         label = rule_label(info, deadline, sent, ctx_request)
         category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
         confidence = 0.6
-        if predictions is not None and not _hard_none(info, ctx_request):
-            label, category, confidence = _combine(label, category, predictions[i])
+        pred = predictions[i] if predictions is not None else None
+        if pred is not None and not _hard_none(info, ctx_request):
+            label, category, confidence = _combine(label, category, pred)
         out.append(_finish(info, sent, lookup, ctx, ctx_request, deadline, label, category, confidence))
     return out
 
@@ -304,6 +303,34 @@ def decide(
 #: small training set never showed the model ("CPC", "galvanized"), the model knows wordings the
 #: rules miss; chosen by grouped cross-validation on the training split (MODEL_CARD.md)
 RULE_CATEGORY_BONUS = float(os.environ.get("CHATSIGNALS_RULE_BONUS", "0.25"))
+
+
+def _predict(model: classifier.PromiseModel, prepared: list[tuple[Any, ...]]) -> list[
+        classifier.Prediction | None]:
+    """Model predictions, one per distinct input, None where the prefilter says no promise."""
+    keys: list[tuple[str, str] | None] = []
+    firsts: dict[tuple[str, str], classifier.FeatureRow] = {}
+    for info, sent, _lookup, ctx, ctx_request, deadline in prepared:
+        if not _worth_model((info, sent, _lookup, ctx, ctx_request, deadline)):
+            keys.append(None)
+            continue
+        row = classifier.FeatureRow(model_text(info, ctx, ctx_request),
+                                    feature_tokens(info, deadline, sent, ctx, ctx_request))
+        key = (row.text, " ".join(row.tokens))
+        firsts.setdefault(key, row)
+        keys.append(key)
+    order = {k: n for n, k in enumerate(firsts)}
+    predicted = model.predict(list(firsts.values())) if firsts else []
+    return [predicted[order[k]] if k is not None else None for k in keys]
+
+
+def _worth_model(prepared: tuple[Any, ...]) -> bool:
+    """Cheap prefilter: a clause with no category word, value, deadline, future/done cue or
+    request to answer cannot be a promise; the model is not asked (greetings, thanks, emoji)."""
+    info, ctx_request = prepared[0], prepared[4]
+    c = info.cues
+    return bool(info.hits or info.has_value or info.has_time or c.future or c.done or c.ready
+                or (c.accept and ctx_request))
 
 
 def _hard_none(info: ClauseInfo, ctx_request: bool) -> bool:
@@ -394,20 +421,6 @@ def feature_tokens(
 # --- the table ----------------------------------------------------------------------------------
 
 
-def _local_date(ts: Any, zone: Any) -> dt.date | None:
-    """The message's date in its own zone (the row's ``timezone`` when valid, else UTC)."""
-    if ts is None or pd.isna(ts):
-        return None
-    stamp = pd.Timestamp(ts)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    name = str(zone).split(" ")[0] if isinstance(zone, str) and zone else "UTC"
-    try:
-        return stamp.tz_convert(_zone(name)).date()
-    except (KeyError, ValueError):
-        return stamp.tz_convert("UTC").date()
-
-
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     try:
@@ -496,7 +509,9 @@ def _prime_sentences(texts: list[str]) -> None:
     if not todo:
         return
     nlp = get_nlp()
-    for text, doc in zip(todo, nlp.pipe(todo, batch_size=1000), strict=True):
+    # sentence boundaries are all this step needs: the lemmatizer is skipped for speed
+    disabled = [name for name in ("lemmatizer",) if name in nlp.pipe_names]
+    for text, doc in zip(todo, nlp.pipe(todo, batch_size=1000, disable=disabled), strict=True):
         sentences = [s.text.strip() for s in doc.sents if s.text.strip()]
         _CLAUSE_CACHE[text] = _clauses_of(text, sentences)
 
@@ -511,6 +526,21 @@ def _clauses_cached(text: str) -> tuple[tuple[int, str, str], ...]:
     return found
 
 
+def _local_dates(messages: pd.DataFrame) -> list[dt.date | None]:
+    """Each row's local date, converted per distinct zone (vectorised: 100k rows, few zones)."""
+    stamps = messages["timestamp"]
+    zones = messages["timezone"] if "timezone" in messages.columns else pd.Series(
+        [None] * len(messages), index=messages.index)
+    out: list[dt.date | None] = [None] * len(messages)
+    names = zones.astype("object").where(zones.notna(), "UTC").map(lambda z: str(z).split(" ")[0])
+    for name, positions in names.groupby(names).groups.items():
+        idx = messages.index.get_indexer(positions)
+        local = stamps.iloc[idx].dt.tz_convert(_zone(str(name)))
+        for j, value in zip(idx, local.dt.date, strict=True):
+            out[j] = None if pd.isna(value) else value
+    return out
+
+
 def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     """The promises table (PROMISE_COLUMNS) for a message table; ``facts`` (a Facts object with
     ``event_date(kind)`` or a dict {kind: date}) resolves event-anchored deadlines."""
@@ -519,28 +549,32 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     messages = messages.reset_index(drop=True)
     mask, notes = analysed_rows(messages)
     ctx_texts, ctx_ids = _contexts(messages)
-    idx = [i for i in mask[mask].index if _TRIGGER.search(str(messages.at[i, "text"]))]
-    texts = [str(messages.at[i, "text"]) for i in idx]
+    text_col = messages["text"].tolist()
+    idx = [i for i in mask[mask].index if _TRIGGER.search(str(text_col[i]))]
+    texts = [str(text_col[i]) for i in idx]
     _CLAUSE_CACHE.clear()
     _prime_sentences(texts)
-    zones = messages["timezone"] if "timezone" in messages.columns else pd.Series([None] * len(messages))
+    dates = _local_dates(messages)
+    today = dt.date.today()
     jobs: list[tuple[int, int, str, str, int]] = []
-    c_texts, c_sents, c_ctx = [], [], []
+    keys: list[tuple[str, dt.date, str | None]] = []
     for i, text in zip(idx, texts, strict=True):
-        sent = _local_date(messages.at[i, "timestamp"], zones.iat[i]) or dt.date.today()
+        sent = dates[i] or today
         clauses = _clauses_cached(text)
         for k, (s_index, sentence, clause) in enumerate(clauses):
-            first_of_sentence = k == 0 or clauses[k - 1][0] != s_index
-            sub = 0 if first_of_sentence else sum(1 for c in clauses[:k] if c[0] == s_index)
+            sub = sum(1 for c in clauses[:k] if c[0] == s_index)
             jobs.append((i, s_index, sentence, clause, sub))
-            c_texts.append(clause)
-            c_sents.append(sent)
-            c_ctx.append(ctx_texts[i] if s_index == 0 else None)
-    decisions = decide(c_texts, c_sents, [facts] * len(c_texts), c_ctx)
+            keys.append((clause, sent, ctx_texts[i] if s_index == 0 else None))
+    unique = list(dict.fromkeys(keys))  # one decision per distinct (clause, date, request)
+    decided = decide([k[0] for k in unique], [k[1] for k in unique], [facts] * len(unique),
+                     [k[2] for k in unique])
+    by_key = dict(zip(unique, decided, strict=True))
+    cols = {c: messages[c].tolist() for c in
+            ("message_id", "conversation_id", "timestamp", "sender", "role")}
     rows = [
-        _row(messages, i, s_index, sentence, clause, sub, d, ctx_ids[i])
-        for (i, s_index, sentence, clause, sub), d in zip(jobs, decisions, strict=True)
-        if d.label != "none"
+        _row(cols, i, s_index, sentence, clause, sub, by_key[key], ctx_ids[i])
+        for (i, s_index, sentence, clause, sub), key in zip(jobs, keys, strict=True)
+        if by_key[key].label != "none"
     ]
     table = finalize_promises(pd.DataFrame(rows))
     table.attrs["notes"] = notes
@@ -548,18 +582,18 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
 
 
 def _row(
-    messages: pd.DataFrame, i: int, s_index: int, sentence: str, clause: str, sub: int,
+    cols: dict[str, list[Any]], i: int, s_index: int, sentence: str, clause: str, sub: int,
     d: Decision, answers_id: str | None,
 ) -> dict[str, Any]:
-    message_id = messages.at[i, "message_id"]
+    message_id = cols["message_id"][i]
     part = s_index if sub == 0 else f"{s_index}.{sub}"
     deadline = d.deadline
     return {
         "promise_id": stable_id("P", message_id, part),
         "message_id": message_id,
-        "conversation_id": messages.at[i, "conversation_id"],
-        "timestamp": messages.at[i, "timestamp"],
-        "sender": messages.at[i, "sender"],
+        "conversation_id": cols["conversation_id"][i],
+        "timestamp": cols["timestamp"][i],
+        "sender": cols["sender"][i],
         "category": d.category,
         "kind": d.label,
         "text": sentence,
@@ -568,7 +602,7 @@ def _row(
         "deadline_latest": deadline.latest if deadline else None,
         "deadline_anchor": deadline.anchor if deadline else None,
         "value": d.value.text if d.value else None,
-        "role": messages.at[i, "role"],
+        "role": cols["role"][i],
         "deadline_text": deadline.text if deadline else None,
         "condition": d.condition,
         "answers_message_id": answers_id if d.answers else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .specs import find_specs
 
@@ -123,9 +124,15 @@ def find_documents(text: str) -> list[str]:
     return list(dict.fromkeys(name for _, name in sorted(found)))
 
 
+@lru_cache(maxsize=65536)
+def _spec_values(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((s.attribute, s.value) for s in find_specs(text) if not s.negated)
+
+
 def spec_values(text: str) -> list[tuple[str, str]]:
-    """(attribute, value) of each non-negated spec in order of appearance."""
-    return [(s.attribute, s.value) for s in find_specs(text) if not s.negated]
+    """(attribute, value) of each non-negated spec in order of appearance (cached per text: the
+    stage asks twice, for the cues and for the value)."""
+    return list(_spec_values(text))
 
 
 def find_value(text: str, category: str | None) -> Value | None:
