@@ -134,12 +134,23 @@ def _finding(ctx: Context, rule_id: str, severity: str, title: str, explanation:
     }
 
 
+def _plain(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The frame without ``attrs``: pandas deep-copies attrs on every operation, which made a
+    large promise table (its attrs carry notes) many times slower to filter."""
+    if frame is None or not frame.attrs:
+        return frame
+    frame = frame.copy(deep=False)
+    frame.attrs = {}
+    return frame
+
+
 def find_contradictions(messages: pd.DataFrame, promises: pd.DataFrame | None, facts: Any,
                         as_of: Date) -> pd.DataFrame:
     """Every contradiction finding for the case (finalize_findings rows, kind contradiction)."""
     if messages is None:
         messages = pd.DataFrame(columns=["message_id", "conversation_id", "timestamp", "role",
                                          "text", "is_system", "attachments"])
+    messages, promises = _plain(messages), _plain(promises)
     ctx = Context.build(messages, promises, facts, as_of)
     rows: list[dict[str, Any]] = []
     for rule in (missed_deadlines, missed_refunds, shifting_deadlines, claims_vs_record, spec_mismatches,
@@ -520,25 +531,38 @@ def spec_mismatches(ctx: Context) -> Iterator[dict[str, Any]]:
     if not promised:
         return
     observed = _observed_specs(ctx, {p.message_id for p in promised if p.message_id})
+    # each distinct promised spec once, with every source that stated it: a long chat repeats
+    # "IP65" many times and each observation is compared with the distinct specs only
+    distinct: dict[tuple[str, str, bool], tuple[Spec, list[Stated]]] = {}
+    for src in promised:
+        for spec in src.specs:
+            distinct.setdefault((spec.attribute, spec.value, spec.negated), (spec, []))[1].append(src)
     reported: set[tuple[Any, ...]] = set()
     for obs in observed:
-        before = [p for p in promised if p.day is None or obs.day is None or p.day <= obs.day]
-        row = _spec_finding(ctx, before, obs, reported)
+        row = _spec_finding(ctx, list(distinct.values()), obs, reported)
         if row is not None:
             yield row
 
 
-def _spec_finding(ctx: Context, promised: list[Stated], obs: Stated,
+def _spec_finding(ctx: Context, promised: list[tuple[Spec, list[Stated]]], obs: Stated,
                   reported: set[tuple[Any, ...]]) -> dict[str, Any] | None:
     """One finding per observation; an observation that only repeats mismatches already
     reported (the buyer quoting the inspection) adds nothing."""
+    def earlier(src: Stated) -> bool:
+        return src.day is None or obs.day is None or src.day <= obs.day
+
+    stated = {id(spec): [s for s in srcs if earlier(s)] for spec, srcs in promised}
+    specs = [spec for spec, _ in promised if stated[id(spec)]]
     pairs: dict[tuple[str, str], tuple[Spec, Spec]] = {}
     sources: list[Stated] = []
-    for src in promised:
-        for p, o in compare_specs(src.specs, obs.specs):
-            pairs.setdefault(spec_key(p), (p, o))
-            if src not in sources:
+    taken: set[int] = set()
+    for p, o in compare_specs(specs, obs.specs):
+        pairs.setdefault(spec_key(p), (p, o))
+        for src in stated[id(p)]:
+            if id(src) not in taken:
+                taken.add(id(src))
                 sources.append(src)
+    sources.sort(key=lambda s: (s.day is not None, s.day or dt.date.min))
     seen = {(o.attribute, o.value, o.negated) for _, o in pairs.values()}
     if not pairs or seen <= reported:
         return None

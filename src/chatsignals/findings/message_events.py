@@ -152,8 +152,16 @@ class EventBook:
              *msgs[list(EVENT_COLUMNS)].to_dict("records")]
         )
 
+        self._first: dict[tuple[str, str | None], dict[str, Any] | None] = {}
+
     def first(self, kind: str, source: str | None = None) -> dict[str, Any] | None:
         """The earliest event of ``kind`` (an anchor name or an event type) as a row dict."""
+        key = (kind, source)
+        if key not in self._first:
+            self._first[key] = self._lookup(kind, source)
+        return self._first[key]
+
+    def _lookup(self, kind: str, source: str | None) -> dict[str, Any] | None:
         types = KIND_TO_TYPES.get(kind, (kind,))
         rows = self.frame[self.frame["type"].isin(types)]
         if source is not None:

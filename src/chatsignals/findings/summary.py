@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from .contradictions import _plain
 from .message_events import message_events
 
 CASE_ROW = "(case facts)"
@@ -47,11 +48,10 @@ def _event_line(e: Any, who: str) -> str:
     return f"{pd.Timestamp(e.date).date().isoformat()} {e.type} ({who}){details}"[:200]
 
 
-def _happened(facts_events: pd.DataFrame, stated: pd.DataFrame, conversation: str) -> list[str]:
+def _happened(facts_lines: list[tuple[Any, str]], stated: pd.DataFrame) -> list[str]:
     """The case facts' events plus what this conversation's messages say happened, by date."""
-    mine = stated[stated["conversation_id"] == conversation] if len(stated) else stated
-    rows = [(e.date, _event_line(e, "facts")) for e in facts_events.itertuples(index=False)]
-    rows += [(e.date, _event_line(e, "seller's message")) for e in mine.itertuples(index=False)]
+    rows = list(facts_lines)
+    rows += [(e.date, _event_line(e, "seller's message")) for e in stated.itertuples(index=False)]
     return [line for _, line in sorted(rows, key=lambda r: pd.Timestamp(r[0]))]
 
 
@@ -91,35 +91,41 @@ def _row(conv: str, msgs: pd.DataFrame, proms: pd.DataFrame, finds: pd.DataFrame
     }
 
 
-def _belongs(findings: pd.DataFrame, conv: str, by_message: dict[str, str]) -> pd.Series:
-    """A finding belongs to a conversation when it is filed there or cites one of its messages."""
-    return pd.Series(
-        [(isinstance(c, str) and c == conv) or any(by_message.get(str(m)) == conv for m in mids)
-         for c, mids in zip(findings["conversation_id"], findings["message_ids"], strict=True)],
-        index=findings.index, dtype=bool,
-    )
+def _finding_groups(findings: pd.DataFrame, by_message: dict[str, str]) -> dict[str, list[int]]:
+    """Row positions of the findings of each conversation: filed there or citing one of its
+    messages; findings that cite no message and name no conversation go to :data:`CASE_ROW`."""
+    groups: dict[str, list[int]] = {}
+    for i, (conv, mids) in enumerate(zip(findings["conversation_id"], findings["message_ids"],
+                                         strict=True)):
+        convs = {by_message[str(m)] for m in mids if str(m) in by_message}
+        if isinstance(conv, str):
+            convs.add(conv)
+        for c in convs or {CASE_ROW}:
+            groups.setdefault(c, []).append(i)
+    return groups
 
 
 def conversation_summary(messages: pd.DataFrame, promises: pd.DataFrame, findings: pd.DataFrame,
                          facts: Any = None) -> pd.DataFrame:
     """One row per conversation (SUMMARY_COLUMNS), ordered by the worst finding, then by time."""
-    facts_events = facts.events_frame() if facts is not None else pd.DataFrame(
-        columns=["date", "type", "source", "message_id", "details"])
+    messages, promises, findings = (_plain(f) for f in (messages, promises, findings))
+    facts_lines = [] if facts is None else [
+        (e.date, _event_line(e, "facts")) for e in facts.events_frame().itertuples(index=False)]
     stated = message_events(messages) if len(messages) else pd.DataFrame(
         columns=["date", "type", "conversation_id", "details"])
+    stated_by = dict(tuple(stated.groupby("conversation_id", sort=False))) if len(stated) else {}
+    proms_by = dict(tuple(promises.groupby("conversation_id", sort=False))) if len(promises) else {}
     by_message = dict(zip(messages["message_id"].astype(str), messages["conversation_id"], strict=True))
+    groups = _finding_groups(findings, by_message) if len(findings) else {}
     rows = []
     for conv, msgs in messages.groupby("conversation_id", sort=True):
         conv = str(conv)
-        proms = promises[promises["conversation_id"] == conv] if len(promises) else promises
-        finds = findings[_belongs(findings, conv, by_message)] if len(findings) else findings
-        rows.append(_row(conv, msgs, proms, finds, _happened(facts_events, stated, conv)))
-    if len(findings):
-        orphans = findings[findings["conversation_id"].isna()
-                           & findings["message_ids"].map(lambda m: len(m) == 0)]
-        if len(orphans):
-            rows.append(_row(CASE_ROW, messages.iloc[:0], promises.iloc[:0], orphans,
-                             _happened(facts_events, stated.iloc[:0], CASE_ROW)))
+        finds = findings.iloc[groups.get(conv, [])] if len(findings) else findings
+        rows.append(_row(conv, msgs, proms_by.get(conv, promises.iloc[:0]), finds,
+                         _happened(facts_lines, stated_by.get(conv, stated.iloc[:0]))))
+    if CASE_ROW in groups:
+        rows.append(_row(CASE_ROW, messages.iloc[:0], promises.iloc[:0],
+                         findings.iloc[groups[CASE_ROW]], _happened(facts_lines, stated.iloc[:0])))
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     if not len(frame):
         return frame
