@@ -378,3 +378,24 @@ def test_start_of_production_or_handling_is_not_a_delivery_deadline() -> None:
              {"m": 2, "category": "delivery", "kind": "commitment", "text": rows[1][2],
               "deadline_earliest": "2025-05-19", "deadline_latest": "2025-05-25", "deadline_anchor": "message"}]
     assert rule(run(rows, proms), "delivery.missed_deadline").empty
+
+
+def test_deadline_of_the_finish_clause_not_the_start_clause() -> None:
+    rows = [("2025-03-03 09:15", "seller", "we received your deposit, production start today, will finish before March 25"),
+            ("2025-03-12 10:52", "seller", "production going well, will finish before March 25 as promised"),
+            ("2025-03-20 09:00", "seller", "sorry dear, LED chips delay, goods ready by April 5 latest")]
+    proms = [{"m": 1, "category": "delivery", "kind": "commitment", "text": rows[0][2], "deadline_anchor": "message",
+              "deadline_earliest": "2025-03-03", "deadline_latest": "2025-03-03", "deadline_text": "today"},
+             {"m": 2, "category": "delivery", "kind": "commitment", "text": rows[1][2], "deadline_anchor": "absolute",
+              "deadline_earliest": "2025-03-12", "deadline_latest": "2025-03-25"},
+             {**DEADLINES[1], "m": 3}]
+    facts = facts_of({"events": [{"date": "2025-04-04", "type": "shipped"}]})
+    # read as "today", the first promise would look missed and re-promised twice; it is March 25
+    assert run(rows, proms, facts).empty
+
+
+def test_missing_event_counted_until_the_dispute_was_opened() -> None:
+    facts = facts_of({"events": [{"date": "2025-04-01", "type": "dispute_opened"}]})
+    found = run(PRODUCTION[:1], [dict(DEADLINES[0])], facts, dt.date(2026, 11, 26))
+    assert ("no shipment is recorded by 2025-04-01 (the day the dispute was opened), 7 days after "
+            "the deadline") in found["explanation"].iloc[0]

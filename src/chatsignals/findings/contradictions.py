@@ -186,10 +186,11 @@ _DELIVERS = re.compile(
     r"|发货|出货|完成|做好|到货|交货", re.I)
 
 
-def _is_delivery_deadline(text: str) -> bool:
-    """A deadline for the goods (made, shipped, arrived), not for starting production or for
-    "handling" something: only the former can be checked against shipment records."""
-    return bool(_DELIVERS.search(text))
+_REFUNDS = re.compile(r"\b(?:refund\w*|pay\w*|paid|send|sent|return\w*|compensat\w*|transfer\w*|"
+                      r"handle|process\w*|money|difference)\b|退款|退钱|处理|赔", re.I)
+#: a deadline is only checked against the records when the promise says what is due by it: the
+#: goods made/shipped/arrived (not "production start today"), or money paid back
+_CHECKABLE = {"delivery": _DELIVERS, "refund": _REFUNDS}
 
 
 def _stage(text: str) -> str:
@@ -219,7 +220,33 @@ class Window:
         return cncal.add_working_days(self.latest, slack)
 
 
+_START = re.compile(r"\b(?:start\w*|begin\w*|began|arrange\s+production)\b|开始|开工", re.I)
+_CLAUSE = re.compile(r"[^,;.!?\n，。；！？]+")
+
+
+def _goods_clause_deadline(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None] | None:
+    """When the promise's deadline belongs to a "production start today" clause, the deadline of
+    its finish/ship clause instead ("production start today, will finish before March 25");
+    None when the deadline words are not in a start clause."""
+    words = p.deadline_text if isinstance(p.deadline_text, str) else None
+    clauses = [c.group(0) for c in _CLAUSE.finditer(str(p.text))]
+    start = [c for c in clauses if _START.search(c) and (words is None or words in c)]
+    if not start:
+        return None
+    for clause in clauses:
+        if clause in start or not _DELIVERS.search(clause):
+            continue
+        found = find_deadline(clause, day, ctx.book)
+        if found is not None and found.latest is not None:
+            return found.earliest, found.latest
+    return (None, None)
+
+
 def _resolve(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None]:
+    if p.category == "delivery":
+        goods = _goods_clause_deadline(ctx, p, day)
+        if goods is not None:
+            return goods
     lo = None if pd.isna(p.deadline_earliest) else pd.Timestamp(p.deadline_earliest).date()
     hi = None if pd.isna(p.deadline_latest) else pd.Timestamp(p.deadline_latest).date()
     if hi is None and str(p.deadline_anchor) in EVENT_KINDS:
@@ -238,7 +265,7 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
     chosen = pr[(pr["category"] == category) & (pr["kind"] == "commitment")]
     for p in chosen.itertuples(index=False):
         day = ctx.promise_day(p)
-        if day is None or (category == "delivery" and not _is_delivery_deadline(str(p.text))):
+        if day is None or not _CHECKABLE[category].search(str(p.text)):
             continue
         lo, hi = _resolve(ctx, p, day)
         if hi is None:
@@ -303,10 +330,11 @@ def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
         outcome = f"{whose} the {noun} only on {happened.isoformat()}, {_plural(days, 'day')} late"
         mids = [w.promise.message_id, event.get("message_id")]
     else:
-        if ctx.as_of <= limit:
+        until, why = _looked_until(ctx)
+        if until <= limit:
             return None
-        days = (ctx.as_of - w.latest).days
-        outcome = (f"no {noun} is recorded by {ctx.as_of.isoformat()}, "
+        days = (until - w.latest).days
+        outcome = (f"no {noun} is recorded by {until.isoformat()}{why}, "
                    f"{_plural(days, 'day')} after the deadline")
         mids = [w.promise.message_id]
     counted = " (China working days)" if w.working else ""
@@ -318,6 +346,15 @@ def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
     return _finding(ctx, rule_id, severity, f"{'Refund' if w.stage == 'refund' else 'Delivery'} "
                     f"deadline missed by {_plural(days, 'day')}", explanation, mids, [w.promise.promise_id],
                     base * min(1.0, 0.55 + 0.05 * days), str(w.promise.text))
+
+
+def _looked_until(ctx: Context) -> tuple[Date, str]:
+    """How far the record goes: ``as_of``, or the day the dispute was opened when the facts say
+    so (what was missing then is what the dispute is about)."""
+    opened = ctx.facts.event_date("dispute") if ctx.facts is not None else None
+    if opened is not None and opened < ctx.as_of:
+        return opened, " (the day the dispute was opened)"
+    return ctx.as_of, ""
 
 
 def _excuse(text: str) -> str | None:
