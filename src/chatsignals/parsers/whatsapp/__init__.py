@@ -225,7 +225,10 @@ def _scan(arr: pa.Array, layout: Layout, display: str, tally: ParseTally) -> _Li
     heads = np.flatnonzero(is_head)
     if not len(heads):
         raise InputError(display, f"no line starts with a WhatsApp header ({layout.describe()})")
-    blank = _blank_mask(arr) & ~is_head
+    blank = np.zeros(len(arr), dtype=bool)  # only lines that are not headers can be blank
+    others = np.flatnonzero(~is_head)
+    if len(others):
+        blank[others] = _blank_mask(arr.take(pa.array(others)))
     first = int(heads[0])
     for i in range(first):
         if blank[i]:
@@ -263,7 +266,7 @@ def split_author(rest: pa.Array) -> tuple[pa.Array, pa.Array]:
         author = pc.if_else(pa.array(colon_end), cut, author)
         body = pc.if_else(pa.array(colon_end), pa.scalar("", body.type), body)
         two |= colon_end
-    two &= _bool(pc.greater(pc.utf8_length(pc.utf8_trim(author, characters=MARKS + " ")), 0))
+    two &= ~_bool(pc.match_substring_regex(author, f"^[{MARKS} ]*$"))
     author = pc.if_else(pa.array(two), author, pa.scalar(None, author.type))
     body = pc.if_else(pa.array(two), body, rest)
     return author, body
@@ -288,11 +291,23 @@ def _texts(scan: _Lines, body: pa.Array) -> pa.Array:
 
 
 def _locators(scan: _Lines, prefix: str) -> pa.Array:
+    """``L12`` for a one-line message, ``L12-L14`` for one with continuation lines."""
     start = pc.cast(pa.array(scan.heads + 1), pa.string())
-    end = pc.cast(pa.array(scan.ends + 1), pa.string())
     single = pc.binary_join_element_wise(f"{prefix}L", start, "")
-    multi = pc.binary_join_element_wise(f"{prefix}L", start, "-L", end, "")
-    return pc.if_else(pa.array(scan.ends > scan.heads), multi, single)
+    multi = np.flatnonzero(scan.ends > scan.heads)
+    if not len(multi):
+        return single
+    spans = [f"{prefix}L{a + 1}-L{b + 1}" for a, b in zip(scan.heads[multi], scan.ends[multi], strict=True)]
+    mask = np.zeros(len(scan.heads), dtype=bool)
+    mask[multi] = True
+    return pc.replace_with_mask(single, pa.array(mask), pa.array(spans, type=single.type))
+
+
+def _lstrip_marks(arr: pa.Array) -> pa.Array:
+    """Drop invisible marks at the start of each value; a no-op pass when there are none."""
+    if pc.any(pc.match_substring_regex(arr, f"^[{MARKS} ]|[{MARKS} ]$")).as_py():
+        return pc.utf8_trim(arr, characters=MARKS + " ")
+    return arr
 
 
 def _strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
@@ -302,7 +317,7 @@ def _strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(arr))
 
 
-def _media(text: pa.Array, n: int) -> tuple[list[list[str]] | None, np.ndarray]:
+def _media(text: pa.Array, n: int) -> tuple[np.ndarray | None, np.ndarray]:
     """(attachments per row, or None when no row has any; message types)."""
     kinds = np.full(n, "text", dtype=object)
     links = _bool(pc.match_substring_regex(text, markers.URL))
@@ -310,7 +325,7 @@ def _media(text: pa.Array, n: int) -> tuple[list[list[str]] | None, np.ndarray]:
     hits = np.flatnonzero(_bool(pc.match_substring_regex(text, _MEDIA_PREFILTER)))
     if not len(hits):
         return None, kinds
-    attachments: list[list[str]] = [[] for _ in range(n)]
+    attachments = np.full(n, None, dtype=object)  # finalize() reads None as []
     for k, value in zip(hits, text.take(pa.array(hits)).to_pylist(), strict=True):
         names, kind = markers.media_of(value)
         if names:
@@ -344,7 +359,7 @@ def _senders(
     system rows that keep the name as written.
     """
     has_author = _bool(pc.is_valid(author))
-    sender = pc.utf8_trim(author, characters=MARKS + " ")
+    sender = _lstrip_marks(author)
     notice = _bool(pc.match_substring_regex(sender, markers.NOTICE_AUTHOR)) & has_author
     if notice.any():
         whole = pc.binary_join_element_wise(author, text, ": ")
@@ -383,7 +398,9 @@ def parse_text(
     n = len(scan.heads)
     stamps = timestamps(scan.parts, layout, options, tally)
     author, first = split_author(scan.rest)
-    body = pc.utf8_ltrim(_texts(scan, first), characters=MARKS)
+    body = _texts(scan, first)
+    if pc.any(pc.match_substring_regex(body, f"^[{MARKS}]")).as_py():
+        body = pc.utf8_ltrim(body, characters=MARKS)
     sender, body, system = _senders(author, first, body)
     body, edited = _edited(body)
     deleted = _bool(pc.match_substring_regex(body, markers.DELETED))
