@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chatsignals.errors import InputError
 from chatsignals.facts import Facts, load_facts, load_tracking_csv, template_text
@@ -162,3 +165,20 @@ def test_tracking_file_relative_to_facts(tmp_path: Path) -> None:
     _write(tmp_path, "Date,Time,Status\n2025-04-12,09:41,Shipment picked up\n", "dhl.csv")
     facts = load_facts(_write(tmp_path, "tracking_file: dhl.csv\n"))
     assert facts.event_date("shipment") == dt.date(2025, 4, 12)
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+_KEYS = st.sampled_from(["case", "order", "events", "parties", "items", "date", "type", "specs",
+                         "quantity", "placed", "seller", "findings", "tracking_file", "x"])
+_DOCS = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=st.dictionaries(_KEYS, _DOCS, max_size=4))
+def test_any_document_is_facts_or_one_line_error(tmp_path: Path, doc: dict) -> None:
+    path = _write(tmp_path, json.dumps(doc), "facts.json")
+    try:
+        load_facts(path)
+    except InputError as exc:
+        assert "\n" not in str(exc) and exc.reason

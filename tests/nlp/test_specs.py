@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chatsignals.nlp.specs import Spec, compare_specs, find_specs
 
@@ -146,3 +148,11 @@ def test_no_specs_in_real_business_prose(realdata: Path) -> None:
     found = [(s.attribute, s.raw) for text in [*sentences, *bodies] for s in find_specs(text)
              if s.attribute in strict]
     assert found == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("IPX0123456789 %/-.,;CEROHSVWKmcgsnotwaerpf防水不")), max_size=60))
+def test_offsets_always_quote_the_text(text: str) -> None:
+    for spec in find_specs(text):
+        assert text[spec.start : spec.end] == spec.raw and spec.raw.strip() == spec.raw
+        assert spec.value
