@@ -399,3 +399,28 @@ def test_missing_event_counted_until_the_dispute_was_opened() -> None:
     found = run(PRODUCTION[:1], [dict(DEADLINES[0])], facts, dt.date(2026, 11, 26))
     assert ("no shipment is recorded by 2025-04-01 (the day the dispute was opened), 7 days after "
             "the deadline") in found["explanation"].iloc[0]
+
+
+def test_seller_contradicting_own_earlier_spec_claim() -> None:
+    rows = [("2025-02-20 10:00", "seller", "all bowls are SUS304 stainless steel"),
+            ("2025-05-06 10:00", "seller", "sorry dear, this batch material is 201 stainless, we give you discount")]
+    proms = [{"m": 1, "category": "quality", "kind": "claim", "text": rows[0][2]},
+             {"m": 2, "category": "quality", "kind": "claim", "text": "this batch material is 201 stainless"}]
+    found = rule(run(rows, proms), "quality.spec_mismatch")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1", "whatsapp-1:m2"]]
+    assert found["severity"].iloc[0] == "medium"  # the seller's own later word, maybe another line
+
+
+def test_buyer_asking_for_another_spec_is_no_mismatch() -> None:
+    rows = [("2025-02-20 10:00", "seller", "IP65 waterproof, CE and RoHS certificate we have"),
+            ("2025-02-21 10:00", "buyer", "For the garden lights we need IP67, can you make it."),
+            ("2025-02-21 10:05", "buyer", "We would like UL too")]
+    assert run(rows, [dict(q) for q in QUALITY_PROMISE]).empty
+
+
+def test_sample_or_remainder_counts_are_not_shortfalls() -> None:
+    facts = facts_of({**ORDER, "order": {**ORDER["order"], "placed": "2025-02-27"}})
+    rows = [("2025-02-20 10:00", "seller", "we shipped 2 pcs samples by DHL today"),
+            ("2025-05-20 10:00", "seller", "we shipped the remaining 800 pcs today"),
+            ("2025-05-21 10:00", "buyer", "received 30 pcs of spare clips")]
+    assert rule(run(rows, [], facts), "quantity.shortfall").empty

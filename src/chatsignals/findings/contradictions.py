@@ -514,6 +514,15 @@ class Stated:
     promise_id: str | None
     text: str
     label: str
+    order: float = float("-inf")  # the message time; the order's own specs come first
+
+    def before(self, other: Stated) -> bool:
+        """Stated earlier than ``other`` (and not in the same message)."""
+        if self.message_id is not None and self.message_id == other.message_id:
+            return False
+        if self.day is None or other.day is None:
+            return True
+        return (self.day, self.order) < (other.day, other.order)
 
 
 def _promised_specs(ctx: Context) -> list[Stated]:
@@ -528,11 +537,13 @@ def _promised_specs(ctx: Context) -> list[Stated]:
         specs = find_specs(str(p.text))
         if specs:
             out.append(Stated(specs, ctx.promise_day(p), str(p.message_id), str(p.promise_id),
-                              str(p.text), "the seller"))
+                              str(p.text), "the seller", _ts_key(p.timestamp)))
     return out
 
 
-def _observed_specs(ctx: Context, promise_messages: set[str]) -> list[Stated]:
+def _observed_specs(ctx: Context) -> list[Stated]:
+    """The inspection's findings, then every later message's stated specs (a seller's later
+    claim that differs from an earlier one is an observation too)."""
     out = []
     if ctx.facts is not None:
         for ev in ctx.facts.events_of("inspection"):
@@ -541,22 +552,28 @@ def _observed_specs(ctx: Context, promise_messages: set[str]) -> list[Stated]:
                 out.append(Stated(specs, ev.day, None, None, "; ".join(ev.findings),
                                   f"the inspection on {ev.day.isoformat()}"))
     for msg in ctx.messages:
-        if msg.is_system or msg.message_id in promise_messages:
+        if msg.is_system:
             continue
-        specs = _message_observations(msg.text)
+        specs = _message_observations(msg.text, msg.from_buyer)
         if specs:
             who = "the buyer" if msg.from_buyer else "the seller"
             out.append(Stated(specs, msg.day, msg.message_id, None, msg.text,
-                              f"on {msg.day.isoformat() if msg.day else '?'} {who}"))
+                              f"on {msg.day.isoformat() if msg.day else '?'} {who}",
+                              _ts_key(msg.timestamp)))
     return out
 
 
-def _message_observations(text: str) -> list[Spec]:
-    """Specs a message reports as found: questions and references to the promise are dropped."""
+_REQUEST = re.compile(r"\b(?:need|want|would\s+like|require\w*|can\s+you|could\s+you|please|pls|"
+                      r"prefer|looking\s+for|do\s+you\s+have|must\s+be)\b|需要|请", re.I)
+
+
+def _message_observations(text: str, from_buyer: bool) -> list[Spec]:
+    """Specs a message reports as found: questions, a buyer's requests ("we need IP67") and
+    references to the promise ("not 304 as you promised") are dropped."""
     specs: list[Spec] = []
     for m in re.finditer(r"[^.!?\n。！？]+[.!?。！？]?", text):
         sentence = m.group(0)
-        if "?" in sentence or "？" in sentence:
+        if "?" in sentence or "？" in sentence or (from_buyer and _REQUEST.search(sentence)):
             continue
         cleaned = _REFERENCE.sub(lambda r: " " * len(r.group(0)), sentence)
         specs.extend(s for s in find_specs(cleaned) if s.attribute in _MESSAGE_ATTRIBUTES)
@@ -567,7 +584,7 @@ def spec_mismatches(ctx: Context) -> Iterator[dict[str, Any]]:
     promised = _promised_specs(ctx)
     if not promised:
         return
-    observed = _observed_specs(ctx, {p.message_id for p in promised if p.message_id})
+    observed = _observed_specs(ctx)
     # each distinct promised spec once, with every source that stated it: a long chat repeats
     # "IP65" many times and each observation is compared with the distinct specs only
     distinct: dict[tuple[str, str, bool], tuple[Spec, list[Stated]]] = {}
@@ -585,10 +602,7 @@ def _spec_finding(ctx: Context, promised: list[tuple[Spec, list[Stated]]], obs: 
                   reported: set[tuple[Any, ...]]) -> dict[str, Any] | None:
     """One finding per observation; an observation that only repeats mismatches already
     reported (the buyer quoting the inspection) adds nothing."""
-    def earlier(src: Stated) -> bool:
-        return src.day is None or obs.day is None or src.day <= obs.day
-
-    stated = {id(spec): [s for s in srcs if earlier(s)] for spec, srcs in promised}
+    stated = {id(spec): [s for s in srcs if s.before(obs)] for spec, srcs in promised}
     specs = [spec for spec, _ in promised if stated[id(spec)]]
     pairs: dict[tuple[str, str], tuple[Spec, Spec]] = {}
     sources: list[Stated] = []
@@ -614,9 +628,12 @@ def _spec_finding(ctx: Context, promised: list[tuple[Spec, list[Stated]]], obs: 
     verb = "found" if obs.label.startswith("the inspection") else "wrote"
     explanation = (f"Promised {said} ({where}), but {obs.label} {verb} {found} "
                    f"({_quote(obs.text, 120)}).")
-    score = 0.9 if obs.message_id is None else (0.85 if obs.label.endswith("seller") else 0.75)
+    # the inspection is a record; a buyer's report is evidence; a seller's later differing claim
+    # may be about another product line, so it weighs least
+    score = 0.9 if obs.message_id is None else (0.6 if obs.label.endswith("seller") else 0.75)
     mids = [s.message_id for s in sources] + [obs.message_id]
-    return _finding(ctx, "quality.spec_mismatch", "high", f"Spec mismatch: {said} vs {found}",
+    severity = "medium" if obs.label.endswith("seller") else "high"
+    return _finding(ctx, "quality.spec_mismatch", severity, f"Spec mismatch: {said} vs {found}",
                     explanation, mids, [s.promise_id for s in sources], score,
                     f"{' | '.join(s.text for s in sources)} || {obs.text}",
                     id_parts=() if obs.message_id else (f"inspection:{obs.day}",))
@@ -624,8 +641,11 @@ def _spec_finding(ctx: Context, promised: list[tuple[Spec, list[Stated]]], obs: 
 
 # --- quantity -----------------------------------------------------------------------------------
 
-_RECEIPT = re.compile(r"\b(?:received|receive|got|counted|arrived|only|delivered|shipped|short|"
-                      r"missing|in\s+total)\b|收到|只有|少了", re.I)
+_RECEIPT = re.compile(r"\b(?:received|got|counted|arrived|delivered|shipped|short|missing)\b"
+                      r"|收到|少了", re.I)
+#: counts of part of the goods: a sample, the remainder, a second batch
+_PART = re.compile(r"\b(?:samples?|remaining|rest|remainder|second|another|first\s+batch|"
+                   r"balance\s+qty|extra|spare|defective|broken|damaged)\b|样品|剩下", re.I)
 _PARTIAL_OK = re.compile(
     r"\b(?:partial|split|separate|two|2)\s+(?:shipments?|shipping|deliver\w*|batch\w*|lots?)\b|"
     r"\b(?:rest|remaining|remainder|others?|balance\s+qty)\b[^.?!]{0,40}\b(?:later|next|second)\b|"
@@ -685,8 +705,11 @@ def _received(ctx: Context, unit: str) -> Iterator[tuple[float, Date | None, str
             if ev.quantity_received is not None:
                 yield (ev.quantity_received, ev.day, f"the {ev.type} on {ev.day.isoformat()} counted",
                        f"quantity_received: {ev.quantity_received:g}", None)
+    placed = ctx.book.event_date("order")
     for msg in ctx.messages:
-        if msg.is_system or "?" in msg.text or not _RECEIPT.search(msg.text):
+        if msg.is_system or "?" in msg.text or not _RECEIPT.search(msg.text) or _PART.search(msg.text):
+            continue
+        if placed is not None and (msg.day is None or msg.day < placed):
             continue
         for m in QUANTITY_RE.finditer(msg.text):
             if UNITS[m["u"].lower()] == unit and _RECEIPT.search(msg.text[max(0, m.start() - 50):m.end() + 30]):
@@ -699,8 +722,8 @@ def _received(ctx: Context, unit: str) -> Iterator[tuple[float, Date | None, str
 
 # --- price --------------------------------------------------------------------------------------
 
-_PER_UNIT = re.compile(r"^\s*(?:/|per\s+|each|a\s+)\s*(?:pc|pcs|piece|unit|set|reel|roll|pair|m|meter|"
-                       r"metre)?\b|^\s*each\b", re.I)
+_PER_UNIT = re.compile(r"^\s*(?:/|per\s+|a\s+)\s*(?:pcs?|pieces?|units?|sets?|reels?|rolls?|pairs?|m|"
+                       r"meters?|metres?)\b|^\s*each\b", re.I)
 _UNIT_PRICE_BEFORE = re.compile(r"\b(?:unit\s+price|price\s+per\s+\w+|each|per\s+(?:pc|piece))"
                                 r"[\s:：is]*$", re.I)
 _HYPOTHETICAL = re.compile(r"\b(?:if|for\s+(?:more|larger|bigger)|moq|would\s+be|could\s+be|next\s+order)\b", re.I)
