@@ -424,3 +424,13 @@ def test_sample_or_remainder_counts_are_not_shortfalls() -> None:
             ("2025-05-20 10:00", "seller", "we shipped the remaining 800 pcs today"),
             ("2025-05-21 10:00", "buyer", "received 30 pcs of spare clips")]
     assert rule(run(rows, [], facts), "quantity.shortfall").empty
+
+
+def test_shortfall_against_the_quantity_a_price_was_quoted_for() -> None:
+    rows = [("2025-02-18 10:00", "seller", "Price for 5000 pcs is USD 2.80/pc, FOB Shenzhen."),
+            ("2025-05-02 18:00", "buyer", "Lily, we inspected the delivery today. We received 4,200 pcs, not 5000.")]
+    proms = [{"m": 1, "category": "price", "kind": "claim", "text": rows[0][2], "value": "USD 2.80"}]
+    found = rule(run(rows, proms), "quantity.shortfall")
+    assert found["explanation"].iloc[0].startswith(
+        "The order is for 5,000 pcs (the seller's \u201cPrice for 5000 pcs is USD 2.80/pc, FOB Shenzhen.\u201d), "
+        "but on 2025-05-02 the buyer reported 4,200 pcs, 800 pcs (16%) short")

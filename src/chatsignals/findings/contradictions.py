@@ -666,11 +666,17 @@ def _ordered(ctx: Context) -> tuple[float, str, str, list[str]] | None:
             total = sum(i.quantity or 0 for i in items if _unit_of(i.unit) == unit)
             return total, unit, "the order", []
     pr = ctx.promises
-    for p in pr[pr["category"] == "quantity"].itertuples(index=False):
-        m = QUANTITY_RE.search(str(p.value) if isinstance(p.value, str) else str(p.text))
-        if m:
-            qty = float(m["n"].replace(",", ""))
-            return qty, UNITS[m["u"].lower()], f"the seller's {_quote(p.text, 80)}", [str(p.promise_id)]
+    # the seller's quantity promise, else the quantity a price was quoted for ("Price for 5000 pcs")
+    for category in ("quantity", "price"):
+        for p in pr[pr["category"] == category].itertuples(index=False):
+            if _PART.search(str(p.text)):
+                continue
+            m = QUANTITY_RE.search(str(p.value) if category == "quantity" and isinstance(p.value, str)
+                                   else str(p.text))
+            if m:
+                qty = float(m["n"].replace(",", ""))
+                return (qty, UNITS[m["u"].lower()], f"the seller's {_quote(p.text, 80)}",
+                        [str(p.promise_id)])
     return None
 
 
