@@ -434,3 +434,15 @@ def test_shortfall_against_the_quantity_a_price_was_quoted_for() -> None:
     assert found["explanation"].iloc[0].startswith(
         "The order is for 5,000 pcs (the seller's \u201cPrice for 5000 pcs is USD 2.80/pc, FOB Shenzhen.\u201d), "
         "but on 2025-05-02 the buyer reported 4,200 pcs, 800 pcs (16%) short")
+
+
+def test_price_change_matched_to_the_named_item() -> None:
+    facts = facts_of({"case": {"currency": "USD"}, "order": {"placed": "2025-02-27", "items": [
+        {"name": "LED strip 5050", "quantity": 5000, "unit_price": 2.8},
+        {"name": "LED controller", "quantity": 500, "unit_price": 3.5}]}})
+    rows = [("2025-04-01 10:00", "seller", "LED controller price is USD 3.50/pc as agreed"),
+            ("2025-04-01 10:05", "seller", "but LED strip 5050 is now USD 3.10/pc, chips cost up")]
+    found = rule(run(rows, [], facts), "price.changed_after_agreement")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m2"]]
+    assert found["explanation"].iloc[0].startswith(
+        "The agreed unit price of LED strip 5050 was USD 2.80 (in the order)")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from rapidfuzz import fuzz
 
 from ..nlp import calendar as cncal
 from ..nlp.bank import BankAccount, account_from_details, extract_bank_details, normalise_name
@@ -761,28 +762,40 @@ def _unit_prices(text: str) -> list[tuple[float, str]]:
     return out
 
 
-def _agreed_price(ctx: Context) -> Price | None:
+def _agreed_prices(ctx: Context) -> list[tuple[Price, str | None]]:
+    """(agreed unit price, item name) for each priced item of the order; without facts, the
+    seller's first unit-price claim (item unnamed)."""
     if ctx.facts is not None:
         items = [i for i in ctx.facts.order.items if i.unit_price is not None]
-        if len(items) == 1:
-            item = items[0]
-            cur = item.currency or ctx.facts.order.currency or ctx.facts.case.currency or "USD"
-            placed = ctx.facts.event_date("order")
-            return Price(float(item.unit_price or 0), cur.upper(), placed, None,
-                         f"{item.name or 'item'} at {cur.upper()} {item.unit_price:g}", "the order")
+        placed = ctx.facts.event_date("order")
+        out = []
+        for item in items:
+            cur = (item.currency or ctx.facts.order.currency or ctx.facts.case.currency or "USD").upper()
+            price = Price(float(item.unit_price or 0), cur, placed, None,
+                          f"{item.name or 'item'} at {cur} {item.unit_price:g}", "the order")
+            out.append((price, item.name if len(items) > 1 else None))
+        if out:
+            return out
     pr = ctx.promises
     for p in pr[pr["category"] == "price"].itertuples(index=False):
         found = _unit_prices(str(p.text))
         if found:
-            return Price(found[0][0], found[0][1], ctx.promise_day(p), str(p.message_id),
-                         str(p.text), "the seller")
-    return None
+            return [(Price(found[0][0], found[0][1], ctx.promise_day(p), str(p.message_id),
+                           str(p.text), "the seller"), None)]
+    return []
+
+
+def _names_item(text: str, name: str) -> bool:
+    """The sentence is about this item: its name (or most of it) appears, typos allowed."""
+    return fuzz.partial_ratio(name.casefold(), text.casefold()) >= 85
 
 
 def price_changes(ctx: Context) -> Iterator[dict[str, Any]]:
-    agreed = _agreed_price(ctx)
-    if agreed is None:
-        return
+    for agreed, item in _agreed_prices(ctx):
+        yield from _price_changes(ctx, agreed, item)
+
+
+def _price_changes(ctx: Context, agreed: Price, item: str | None) -> Iterator[dict[str, Any]]:
     for msg in ctx.messages:
         if msg.from_buyer or msg.is_system or msg.message_id == agreed.message_id:
             continue
@@ -790,20 +803,24 @@ def price_changes(ctx: Context) -> Iterator[dict[str, Any]]:
             continue  # before the agreement: negotiation
         if "?" in msg.text or _HYPOTHETICAL.search(msg.text):
             continue
+        if item is not None and not _names_item(msg.text, item):
+            continue  # several items: only a price said for this one counts
         for amount, cur in _unit_prices(msg.text):
             if cur != agreed.currency or abs(amount - agreed.amount) <= 0.005 * agreed.amount:
                 continue
             if agreed.message_id is not None and amount < agreed.amount:
                 continue  # without a written agreement a lower price is negotiation, not a change
-            yield _price_finding(ctx, agreed, msg, amount)
+            yield _price_finding(ctx, agreed, msg, amount, item)
             break
 
 
-def _price_finding(ctx: Context, agreed: Price, msg: Msg, amount: float) -> dict[str, Any]:
+def _price_finding(ctx: Context, agreed: Price, msg: Msg, amount: float,
+                   item: str | None) -> dict[str, Any]:
     change = (amount - agreed.amount) / agreed.amount * 100
     where = ("in the order" if agreed.message_id is None
              else f"in the seller's message of {agreed.day} {_quote(agreed.text, 80)}")
-    explanation = (f"The agreed unit price was {agreed.currency} {agreed.amount:.2f} ({where}), but on "
+    explanation = (f"The agreed unit price{' of ' + agreed.text.rsplit(' at ', 1)[0] if agreed.message_id is None else ''} "
+                   f"was {agreed.currency} {agreed.amount:.2f} ({where}), but on "
                    f"{msg.day.isoformat() if msg.day else '?'} the seller wrote {_quote(msg.text)} "
                    f"({agreed.currency} {amount:.2f}, {abs(change):.1f}% "
                    f"{'higher' if change > 0 else 'lower'}).")
@@ -811,7 +828,8 @@ def _price_finding(ctx: Context, agreed: Price, msg: Msg, amount: float) -> dict
                     f"Unit price changed after agreement ({change:+.1f}%)", explanation,
                     [agreed.message_id, msg.message_id],
                     ctx.promise_ids_by_message.get(msg.message_id, []),
-                    0.6 + min(0.35, abs(change) / 40), msg.text)
+                    0.6 + min(0.35, abs(change) / 40), msg.text,
+                    id_parts=(item,) if item else ())
 
 
 # --- payment account ----------------------------------------------------------------------------
