@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +79,25 @@ def _covers(path: Path, text: str) -> bool:
     return all(ord(ch) in cmap for ch in set(text) if not ch.isspace())
 
 
+_COVERED: set[int] = set()  # code points the loaded fonts draw (set by PdfWriter)
+
+
+def _spell(ch: str) -> str:
+    if not _COVERED or ord(ch) in _COVERED or ch in "\n ":
+        return ch
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf") or ch == "\ufe0f":
+        return ""  # combining marks and variation selectors of an emoji we spell out
+    return f"[{unicodedata.name(ch, f'U+{ord(ch):04X}').lower()}]"
+
+
 def clean(text: Any) -> str:
     """Text safe for a PDF cell: controls and bidi overrides removed (they reorder what a reader
-    sees), tabs as spaces."""
-    return _CONTROL.sub("", str(text if text is not None else "")).replace("\t", "    ")
+    sees), tabs as spaces, and characters no loaded font can draw (emoji) spelled out by their
+    Unicode name instead of printing as empty boxes."""
+    out = _CONTROL.sub("", str(text if text is not None else "")).replace("\t", "    ")
+    if _COVERED and any(ord(ch) not in _COVERED for ch in out):
+        out = "".join(_spell(ch) for ch in out)
+    return out
 
 
 def _all_text(model: dict[str, Any]) -> str:
@@ -119,6 +136,11 @@ class PdfWriter:
         self.m = model
         self.t = texts(model.get("lang", "en"))
         self.cjk_font = self._pick_cjk(font)
+        _COVERED.clear()
+        _COVERED.update(_cmap(latin_font()))
+        if self.cjk_font:
+            _COVERED.update(_cmap(self.cjk_font))
+        logging.getLogger("fpdf").setLevel(logging.ERROR)  # missing glyphs are spelled out instead
 
     def _pick_cjk(self, font: str | None) -> Path | None:
         needs_cjk = bool(_CJK.search(_all_text(self.m)))
@@ -267,6 +289,7 @@ class PdfWriter:
             return
         self.h2(pdf, self.t["timeline"])
         self.para(pdf, self.t["timeline_intro"], 8)
+        svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
         try:
             pdf.image(io.BytesIO(svg.encode("utf-8")), w=pdf.epw)
         except Exception as exc:  # an SVG feature fpdf2 cannot draw must not lose the report
