@@ -114,3 +114,34 @@ def test_html_only_mail_drops_script_and_splits_outlook_quote(samples):
     assert row["signature"].startswith("Mit freundlichen Grüßen / Kind regards")
     assert row["quoted_text"].startswith("Von: Lily Chen <lily@brightway-lighting.com>")
     assert "alert" not in row["text"]
+
+
+def test_hostile_mime_nesting_is_one_line_failure(tmp_path):
+    depth = 3000
+    body = "".join(f"--b{i}\nContent-Type: multipart/mixed; boundary=b{i + 1}\n\n" for i in range(depth))
+    body += f"--b{depth}\nContent-Type: text/plain\n\ndeep\n" + "".join(f"--b{i}--\n" for i in range(depth, -1, -1))
+    path = write_mail(
+        tmp_path, "deep.eml",
+        "From: a@b.com\nSubject: deep\nDate: Mon, 17 Mar 2025 08:01:00 +0800\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=b0\n\n" + body,
+    )
+    table, _, failures = read_all([path])
+    assert len(table) == 0
+    assert [f.reason for f in failures] == ["not a readable e-mail: MIME nesting too deep"]
+
+
+def test_hostile_html_nesting_is_read_flat(tmp_path):
+    html = "<div>" * 50_000 + "<script>x()</script>pay to HSBC" + "</div>" * 10
+    path = write_mail(
+        tmp_path, "deephtml.eml",
+        "From: a@b.com\nSubject: h\nDate: Mon, 17 Mar 2025 08:01:00 +0800\nContent-Type: text/html\n\n" + html,
+    )
+    assert chatsignals.read(path).iloc[0]["text"] == "pay to HSBC"
+
+
+def test_damaged_outlook_msg_is_one_line_failure(tmp_path):
+    path = tmp_path / "broken.msg"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(InputError) as info:
+        chatsignals.read(path)
+    assert info.value.reason.startswith("damaged Outlook .msg")

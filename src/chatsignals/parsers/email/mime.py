@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import alibaba_notice
 from .charsets import decode_bytes, decode_header_value, scrub
-from .html import html_to_text
+from .html import MAX_HTML_CHARS, html_to_text
 from .quotes import split_quotes
 from .signature import split_signature
 from .threads import conversation_for
@@ -229,6 +229,8 @@ def _leaf(part: Message, ctype: str, index: int, parts: Parts) -> None:
         is_body, ctype = True, "text/plain"
     if is_body:
         text = _decode_text(part, payload, ctype == "text/html")
+        if ctype == "text/html" and len(text) > MAX_HTML_CHARS:
+            parts.problems.append(f"part {index} (text/html) over {MAX_HTML_CHARS:,} characters: cut")
         (parts.html if ctype == "text/html" else parts.plain).append(text)
         return
     parts.attachments.append(_attachment_name(part, index))
