@@ -446,3 +446,15 @@ def test_price_change_matched_to_the_named_item() -> None:
     assert found["message_ids"].tolist() == [["whatsapp-1:m2"]]
     assert found["explanation"].iloc[0].startswith(
         "The agreed unit price of LED strip 5050 was USD 2.80 (in the order)")
+
+
+def test_shipping_claim_contradicted_by_later_messages_without_facts() -> None:
+    rows = [SHIP_CLAIM[0],
+            ("2025-04-08 07:26", "seller", "Tom 先生：您好！非常抱歉货物延迟了。我们正在加紧生产，货物将于下周发出。"),
+            ("2025-04-08 07:30", "buyer", "DHL tracking 1234567890 shows no movement.")]
+    found = rule(run(rows, [dict(c) for c in CLAIM]), "delivery.claim_vs_record")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1", "whatsapp-1:m2"]]
+    assert found["explanation"].iloc[0].endswith("so the goods had not left as claimed.")
+    # the goods moving on as claimed: no finding
+    ok = [SHIP_CLAIM[0], ("2025-04-04 10:00", "seller", "tracking shows the goods in Leipzig now")]
+    assert rule(run(ok, [dict(c) for c in CLAIM]), "delivery.claim_vs_record").empty

@@ -431,9 +431,57 @@ _STILL_PRODUCING = re.compile(
     r"material|raw\s+material|parts?)\s+(?:is\s+|are\s+)?delay\w*|还在生产|没做好|还没完成", re.I)
 
 
+#: a later message saying the goods have not left yet: the seller's "will ship next week", "still
+#: producing", or the buyer's "tracking shows no movement / label created only"
+_NOT_LEFT = re.compile(
+    r"\b(?:will|shall|going\s+to)\s+(?:be\s+)?(?:ship|dispatch|sen[dt]\s+out)\w*|\bnot\s+(?:yet\s+)?"
+    r"(?:been\s+)?(?:shipped|dispatched|picked\s+up|scanned)|\bhave(?:n't|\s+not)\s+(?:yet\s+)?shipped"
+    r"|\bstill\s+(?:in\s+)?produc\w*|\bno\s+movement\b|shipment\s+information\s+received|"
+    r"label\s+created|\bno\s+(?:carrier\s+)?scan|将于.{0,10}(?:发出|发货)|下周.{0,6}(?:发|出货)|"
+    r"(?:正在|还在).{0,6}生产|还没(?:有)?发货|尚未发货",
+    re.I,
+)
+_LATER_WINDOW_DAYS = 30
+
+
 def claims_vs_record(ctx: Context) -> Iterator[dict[str, Any]]:
     yield from _shipping_claims(ctx)
+    yield from _shipping_claims_vs_messages(ctx)
     yield from _production_claims(ctx)
+
+
+def _shipping_claims_vs_messages(ctx: Context) -> Iterator[dict[str, Any]]:
+    """A shipping claim followed by a message saying the goods have not left: no records needed."""
+    stated = ctx.stated[ctx.stated["type"] == "shipped"]
+    for ev in stated.itertuples(index=False):
+        claim = ctx.by_id.get(str(ev.message_id))
+        if claim is None or claim.day is None:
+            continue
+        later = next((m for m in _after(ctx, claim) if _NOT_LEFT.search(m.text)), None)
+        if later is None:
+            continue
+        who = "the buyer" if later.from_buyer else "the seller"
+        explanation = (f"On {claim.day.isoformat()} the seller wrote {_quote(claim.text)}, but on "
+                       f"{later.day.isoformat() if later.day else '?'} {who} wrote "
+                       f"{_quote(later.text)}, so the goods had not left as claimed.")
+        yield _finding(ctx, "delivery.claim_vs_record", "high",
+                       "Shipping claim contradicted by a later message", explanation,
+                       [claim.message_id, later.message_id],
+                       ctx.promise_ids_by_message.get(claim.message_id, []),
+                       0.8 if later.from_buyer else 0.85, f"{claim.text} | {later.text}")
+
+
+def _after(ctx: Context, msg: Msg) -> Iterator[Msg]:
+    """Non-system messages after ``msg`` within the window, in time order."""
+    key = (msg.day, _ts_key(msg.timestamp))
+    for other in ctx.messages:
+        if other.is_system or other.day is None or other.message_id == msg.message_id:
+            continue
+        if (other.day, _ts_key(other.timestamp)) <= key:
+            continue
+        if (other.day - msg.day).days > _LATER_WINDOW_DAYS:
+            break
+        yield other
 
 
 def _shipping_claims(ctx: Context) -> Iterator[dict[str, Any]]:
