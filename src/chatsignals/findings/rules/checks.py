@@ -247,6 +247,20 @@ def person_payee(text: str, state: CheckState) -> list[Span]:
     return spans
 
 
+_PLATFORM_WORDS = re.compile(r"ali(?:baba|pay|express)|trade-?assurance|tradeassurance|\bali-|1688", re.I)
+
+
+def platform_lookalike_link(text: str, state: CheckState) -> list[Span]:
+    """Links whose host names the platform (alibaba-secure-pay.com, alipay-global.net) without
+    being one of its domains: the core of a phishing notice."""
+    spans = []
+    for m in _URL.finditer(text):
+        host = link_host(m.group(0))
+        if host and "." in host and not is_platform_host(host) and _PLATFORM_WORDS.search(host):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
 CHECKS: dict[str, Callable[[str, CheckState], list[Span]]] = {
     "bank_account_change": bank_account_change,
     "bank_person_beneficiary": bank_person_beneficiary,
@@ -254,4 +268,5 @@ CHECKS: dict[str, Callable[[str, CheckState], list[Span]]] = {
     "price_below_market": price_below_market,
     "non_platform_link": non_platform_link,
     "person_payee": person_payee,
+    "platform_lookalike_link": platform_lookalike_link,
 }

@@ -211,8 +211,8 @@ def is_negated(span: Span) -> bool:
         if tok.text in BOUNDARY or tok.text in {".", "!", "?"}:
             return False
         if tok.lower_ in NEGATIONS:
-            before = span.doc[i - 1].lower_ if i > sent.start else ""
-            return before not in CONDITION_WORDS
+            before = {t.lower_ for t in span.doc[max(sent.start, i - 3) : i]}
+            return not before & CONDITION_WORDS
         i -= 1
     return False
 

@@ -21,6 +21,7 @@ CHECK_NAMES = (
     "price_below_market",
     "non_platform_link",
     "person_payee",
+    "platform_lookalike_link",
 )
 RULE_ID = re.compile(r"^[a-z_]+\.[a-z_]+$")
 MIN_TESTS = 4
