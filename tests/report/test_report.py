@@ -33,7 +33,9 @@ def test_deadlines_and_ledger_status(analysis):
     ta = model["deadlines_now"][0]
     assert ta["date"] == "2025-05-30" and ta["days_left"] == 10
     status = {p["promise_id"]: p["status"] for p in model["promises"]}
-    assert status == {"P-1": "broken", "P-2": "broken", "P-3": "broken"}
+    assert status == {"P-1": "broken", "P-2": "broken", "P-3": "broken", "P-4": "overdue"}
+    dates = [p["date"] for p in model["promises"]]
+    assert dates == sorted(dates)  # the ledger reads in time order
 
 
 def test_control_number_is_stable_and_content_bound(analysis):

@@ -235,14 +235,7 @@ class ReportBuilder:
             pid = _str(p["promise_id"])
             latest = _date(p["deadline_latest"])
             earliest = _date(p["deadline_earliest"])
-            if pid in broken:
-                status, evidence = "broken", "; ".join(broken[pid])
-            elif latest and p["category"] == "delivery" and shipped and shipped <= latest:
-                status, evidence = "kept", f"shipped {shipped}, by {latest}"
-            elif latest or earliest or _str(p["deadline_anchor"]):
-                status, evidence = "open", ""
-            else:
-                status, evidence = "no_deadline", ""
+            status, evidence = self._status(p, broken.get(pid), shipped, latest, earliest)
             deadline = ""
             if earliest or latest:
                 deadline = earliest if earliest == latest else f"{earliest or '…'} – {latest or '…'}"
@@ -269,7 +262,24 @@ class ReportBuilder:
                     "evidence": evidence,
                 }
             )
+        views.sort(key=lambda v: (v["date"], v["exhibit"]))
         return views
+
+    def _status(
+        self, p: pd.Series, broken_by: list[str] | None, shipped: str | None, latest: str | None, earliest: str | None
+    ) -> tuple[str, str]:
+        """kept, broken, overdue (window closed with no record either way), open or no_deadline."""
+        if broken_by:
+            return "broken", "; ".join(broken_by)
+        if latest and p["category"] == "delivery" and shipped:
+            if shipped <= latest:
+                return "kept", f"shipped {shipped}, by {latest}"
+            return "broken", f"shipped {shipped}, after {latest}"
+        if latest and latest < self.as_of.isoformat():
+            return "overdue", f"window closed {latest}; no record that it was kept"
+        if latest or earliest or _str(p["deadline_anchor"]):
+            return "open", ""
+        return "no_deadline", ""
 
     def transcript(self) -> dict[str, list[dict[str, Any]]]:
         on, off = [], []
