@@ -194,9 +194,8 @@ def walk(part: Message, parts: Parts, depth: int = 0, counter: list[int] | None 
         return
     ctype = part.get_content_type()
     if ctype == "message/rfc822" or (part.is_multipart() and ctype.startswith("message/")):
-        inner = part.get_payload()
-        data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
         name = part.get_filename() or "forwarded-message.eml"
+        data = _inner_bytes(part)
         parts.attachments.append(decode_header_value(name))
         parts.hashes.append(hashlib.sha256(data).hexdigest())
         return
@@ -208,6 +207,19 @@ def walk(part: Message, parts: Parts, depth: int = 0, counter: list[int] | None 
     _leaf(part, ctype, index, parts)
 
 
+def _inner_bytes(part: Message) -> bytes:
+    """The bytes of an attached message, for its hash (what the sender attached)."""
+    inner = part.get_payload()
+    try:
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            return inner[0].as_bytes()
+        if isinstance(inner, str):
+            return inner.encode("utf-8", "surrogateescape")
+    except Exception:  # an attached message too broken to serialise: hash its text form
+        return str(inner).encode("utf-8", "replace")
+    return b""
+
+
 def _leaf(part: Message, ctype: str, index: int, parts: Parts) -> None:
     disposition = str(raw_get(part, "Content-Disposition") or "").split(";")[0].strip().casefold()
     try:
@@ -215,7 +227,7 @@ def _leaf(part: Message, ctype: str, index: int, parts: Parts) -> None:
     except Exception as exc:
         parts.problems.append(f"part {index} ({ctype}) undecodable ({exc.__class__.__name__})")
         return
-    if payload is None:
+    if not isinstance(payload, bytes):
         payload = b""
     broken = [d for d in part.defects if isinstance(d, _BASE64_DEFECTS)]
     if broken:
