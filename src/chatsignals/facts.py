@@ -287,7 +287,7 @@ def events_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors/aliases: no billion-laughs expansion of a hostile file."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.YAMLError(f"YAML aliases are not allowed (line {event.start_mark.line + 1})")
@@ -413,7 +413,7 @@ def load_facts(path: str | Path) -> Facts:
     try:
         facts = Facts.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe_error(e, lines) for e in exc.errors()]
+        problems = [_describe_error(dict(e), lines) for e in exc.errors()]
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
         raise InputError(source.display, "; ".join(problems[:3]) + more) from None
     if facts.tracking_file:
@@ -501,7 +501,7 @@ def load_tracking_csv(path: str | Path) -> list[Event]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
     if not rows:
         raise InputError(source.display, "tracking file is empty")
@@ -520,15 +520,20 @@ def _scans(rows: list[list[str]], roles: dict[str, int], display: str) -> list[d
 
     stamps = [(cell(r, "datetime") or f"{cell(r, 'date')} {cell(r, 'time')}").strip() for r in rows]
     dayfirst = _dayfirst(stamps)
-    scans = []
+    scans: list[dict[str, Any]] = []
     for n, (row, stamp) in enumerate(zip(rows, stamps, strict=True), start=2):
         when = _tracking_when(stamp, dayfirst)
         if when is None:
             raise InputError(display, f"line {n}: {stamp!r} is not a date")
         scans.append({"when": when, "status": cell(row, "status"),
                       "location": cell(row, "location"), "tracking": cell(row, "tracking")})
-    scans.sort(key=lambda s: s["when"].replace(tzinfo=None))
+    scans.sort(key=lambda s: _naive(s["when"]))
     return scans
+
+
+def _naive(when: dt.datetime) -> dt.datetime:
+    """Sort key: scans mixing offsets and none compare on their wall-clock time."""
+    return when.replace(tzinfo=None)
 
 
 def _tracking_events(scans: list[dict[str, Any]], display: str) -> list[Event]:
@@ -539,7 +544,9 @@ def _tracking_events(scans: list[dict[str, Any]], display: str) -> list[Event]:
         (s for s in scans if _DELIVERED.search(s["status"]) and not _NOT_DELIVERED.search(s["status"])),
         None,
     )
-    for kind, scan, why in (("shipped", first, "first carrier scan"), ("delivered", delivered, "")):
+    pairs: tuple[tuple[EventType, dict[str, Any] | None, str], ...] = (
+        ("shipped", first, "first carrier scan"), ("delivered", delivered, ""))
+    for kind, scan, why in pairs:
         if scan is None:
             continue
         note = "; ".join(p for p in (why, scan["status"], scan["location"], f"from {name}") if p)

@@ -110,6 +110,10 @@ def _quote(text: Any, limit: int = 140) -> str:
     return f"\u201c{words.replace(chr(0x201c), '').replace(chr(0x201d), '')}\u201d"
 
 
+def _day(value: Any) -> Date:
+    return pd.Timestamp(value).date()
+
+
 def _d(day: Any) -> str:
     return pd.Timestamp(day).date().isoformat()
 
@@ -135,10 +139,10 @@ def _finding(ctx: Context, rule_id: str, severity: str, title: str, explanation:
     }
 
 
-def _plain(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame without ``attrs``: pandas deep-copies attrs on every operation, which made a
     large promise table (its attrs carry notes) many times slower to filter."""
-    if frame is None or not frame.attrs:
+    if not frame.attrs:
         return frame
     frame = frame.copy(deep=False)
     frame.attrs = {}
@@ -151,8 +155,8 @@ def find_contradictions(messages: pd.DataFrame, promises: pd.DataFrame | None, f
     if messages is None:
         messages = pd.DataFrame(columns=["message_id", "conversation_id", "timestamp", "role",
                                          "text", "is_system", "attachments"])
-    messages, promises = _plain(messages), _plain(promises)
-    ctx = Context.build(messages, promises, facts, as_of)
+    promises = promises if promises is not None else pd.DataFrame()
+    ctx = Context.build(_plain(messages), _plain(promises), facts, as_of)
     rows: list[dict[str, Any]] = []
     for rule in (missed_deadlines, missed_refunds, shifting_deadlines, claims_vs_record, spec_mismatches,
                  quantity_shortfalls, price_changes, account_changes):
@@ -473,6 +477,8 @@ def _shipping_claims_vs_messages(ctx: Context) -> Iterator[dict[str, Any]]:
 
 def _after(ctx: Context, msg: Msg) -> Iterator[Msg]:
     """Non-system messages after ``msg`` within the window, in time order."""
+    if msg.day is None:
+        return
     key = (msg.day, _ts_key(msg.timestamp))
     for other in ctx.messages:
         if other.is_system or other.day is None or other.message_id == msg.message_id:
@@ -490,8 +496,8 @@ def _shipping_claims(ctx: Context) -> Iterator[dict[str, Any]]:
         record = ctx.book.first("shipment" if ev.type == "shipped" else "delivery", source="facts")
         if record is None:
             continue
-        claimed = pd.Timestamp(ev.date).date()
-        actual = pd.Timestamp(record["date"]).date()
+        claimed = _day(ev.date)
+        actual = _day(record["date"])
         gap = (actual - claimed).days
         if gap <= 1:  # a day's slack for time zones and late-evening pickups
             continue

@@ -148,8 +148,8 @@ class EventBook:
         msgs = from_messages if from_messages is not None else events_table([])
         msgs = msgs[~msgs["type"].isin(known)]
         self.frame = events_table(
-            [*facts_frame[list(EVENT_COLUMNS)].to_dict("records"),
-             *msgs[list(EVENT_COLUMNS)].to_dict("records")]
+            [{str(k): v for k, v in row.items()}
+             for part in (facts_frame, msgs) for row in part[list(EVENT_COLUMNS)].to_dict("records")]
         )
 
         self._first: dict[tuple[str, str | None], dict[str, Any] | None] = {}
@@ -172,7 +172,7 @@ class EventBook:
                 return {"date": pd.Timestamp(day), "type": "order_placed", "source": "facts",
                         "message_id": None, "details": "order.placed"} if day else None
             return None
-        return rows.iloc[0].to_dict()
+        return {str(k): v for k, v in rows.iloc[0].to_dict().items()}
 
     def event_date(self, kind: str) -> dt.date | None:
         row = self.first(kind)

@@ -108,7 +108,7 @@ def _finding_groups(findings: pd.DataFrame, by_message: dict[str, str]) -> dict[
 def conversation_summary(messages: pd.DataFrame, promises: pd.DataFrame, findings: pd.DataFrame,
                          facts: Any = None) -> pd.DataFrame:
     """One row per conversation (SUMMARY_COLUMNS), ordered by the worst finding, then by time."""
-    messages, promises, findings = (_plain(f) for f in (messages, promises, findings))
+    messages, promises, findings = _plain(messages), _plain(promises), _plain(findings)
     facts_lines = [] if facts is None else [
         (e.date, _event_line(e, "facts")) for e in facts.events_frame().itertuples(index=False)]
     stated = message_events(messages) if len(messages) else pd.DataFrame(
