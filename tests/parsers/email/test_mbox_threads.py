@@ -101,3 +101,20 @@ def test_large_generated_mbox_is_streamed_with_every_message_read(tmp_path):
     table, tallies, _ = read_all([path])
     assert tallies["big.mbox"].messages == 500 and len(table) == 500
     assert set(table["source_locator"]) == {f"msg {i}" for i in range(500)}
+
+
+def test_reply_to_message_id_points_at_the_answered_row(samples):
+    table = chatsignals.read(samples / "chats" / "email").set_index("email_message_id")
+    invoice = table.loc["<20250328101245.4471.lily@mail.brightway-lighting.com>"]
+    lookalike = table.loc["<CAF7x9Q2kd0pLm3Hq8vW@mail.brightway-lightings.com>"]
+    buyer = table.loc["<5F1E2A7C-93B0-4C1E-9D7E-1B2C3D4E5F60@becker-shop.de>"]
+    assert lookalike["reply_to_message_id"] == invoice["message_id"]
+    assert buyer["reply_to_message_id"] == lookalike["message_id"]
+    assert pd.isna(invoice["reply_to_message_id"])
+
+
+def test_lotus_notes_forwarded_by_header_starts_the_quote():
+    from chatsignals.parsers.email.quotes import split_quotes
+
+    text = "Vince, see below.\n\n---------------------- Forwarded by Vince J Kaminski/HOU/ECT on 01/04/2000 08:07 AM ---------------------------\n\nold"
+    assert split_quotes(text)[0] == "Vince, see below."

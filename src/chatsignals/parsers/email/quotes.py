@@ -25,7 +25,7 @@ _WROTE = re.compile(
 _ORIGINAL = re.compile(
     r"^\s*[-_=*\s]{2,}\s*(original\s+message|forwarded\s+message|ursprüngliche\s+nachricht|"
     r"message\s+d'origine|mensaje\s+original|messaggio\s+originale|oorspronkelijk\s+bericht|"
-    r"原始邮件|原始郵件|原邮件|转发邮件|轉寄郵件|邮件原文)\s*[-_=*\s]{2,}\s*$",
+    r"原始邮件|原始郵件|原邮件|转发邮件|轉寄郵件|邮件原文|forwarded\s+by\s.{1,120}?)\s*[-_=*\s]{2,}\s*$",
     re.IGNORECASE,
 )
 _BEGIN_FORWARD = re.compile(r"^\s*(begin\s+forwarded\s+message|以下是转发的邮件)\s*[:：]?\s*$", re.I)

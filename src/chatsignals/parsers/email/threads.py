@@ -114,7 +114,8 @@ def _email_rows(table: pd.DataFrame) -> pd.Series:
 
 
 def link_threads(table: pd.DataFrame) -> pd.DataFrame:
-    """Re-link e-mail rows across files and rewrite their ``conversation_id``.
+    """Re-link e-mail rows across files and rewrite their ``conversation_id`` (and, where the
+    answered mail is in the table, ``reply_to_message_id``).
 
     Rows that share a message id through Message-ID/In-Reply-To/References, or share a Gmail
     thread id, become one conversation. A reply (``Re:``-style subject) with no reference
@@ -148,7 +149,31 @@ def link_threads(table: pd.DataFrame) -> pd.DataFrame:
         root = declared_root(mid, irt, refs)
         roots[idx] = root if root else ("subject:" + normalize_subject(subject) if subject else f"row:{idx}")
     _link_by_subject(rows, nodes, uf)
-    return _rewrite(table, rows, nodes, roots, uf)
+    return _fill_parents(_rewrite(table, rows, nodes, roots, uf), mask)
+
+
+def _fill_parents(table: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``reply_to_message_id``: the table's own id of the mail this one answers, when that mail
+    was read too (In-Reply-To, else the last References id)."""
+    if "message_id" not in table.columns:
+        return table
+    rows = table.loc[mask]
+    by_header: dict[str, object] = {}
+    for header, own in zip(_col(rows, "email_message_id"), _col(rows, "message_id"), strict=True):
+        for mid in message_ids(_s(header)):
+            by_header.setdefault(mid, own)
+    parents: dict[int, object] = {}
+    for idx, irt, refs in zip(rows.index.tolist(), _col(rows, "in_reply_to"), _col(rows, "references"), strict=True):
+        candidates = message_ids(_s(irt))[-1:] or message_ids(_s(refs))[-1:]
+        if candidates and candidates[0] in by_header:
+            parents[idx] = by_header[candidates[0]]
+    if not parents:
+        return table
+    present = "reply_to_message_id" in table.columns
+    column = table["reply_to_message_id"].astype("object") if present else pd.Series(None, index=table.index, dtype="object")
+    column.loc[list(parents)] = list(parents.values())
+    table["reply_to_message_id"] = column.astype(table["reply_to_message_id"].dtype) if present else column
+    return table
 
 
 def _col(frame: pd.DataFrame, name: str) -> list[object]:
