@@ -96,3 +96,8 @@ def test_enron_signature_line_precision_and_recall(realdata):
     score, _ = evaluate(realdata / "email" / "forge-enron-signatures")
     assert score.bodies == 192
     assert score.precision >= 0.95 and score.recall >= 0.95, (score.precision, score.recall)
+
+
+def test_spamscope_undeclared_latin_text_reads_as_western(realdata):
+    row = chatsignals.read(realdata / "email" / "spamscope" / "mail_malformed_3").iloc[0]
+    assert "compañía" in row["text"]  # charset-normalizer ties cp1250 and cp1252: Western wins

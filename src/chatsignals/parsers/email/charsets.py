@@ -41,6 +41,10 @@ SUPERSETS: dict[str, str] = {
 }
 
 
+#: tie-break order when detection scores several codecs the same (Western Latin before Central)
+PREFERRED = ("utf_8", "cp1252", "gb18030", "big5hkscs", "shift_jis", "euc_kr", "cp1251", "koi8_r")
+
+
 def codec_for(declared: str | None) -> str | None:
     """The codec to read a declared charset with, or None when Python knows no such codec."""
     if not declared:
@@ -57,9 +61,14 @@ def detect(data: bytes) -> str | None:
     """charset-normalizer's best guess for ``data`` (None for no plausible text)."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
+    results = list(from_bytes(data[:200_000]))
+    if not results:
         return None
+    best = results[0]
+    tied = [r.encoding for r in results if (r.chaos, r.coherence) == (best.chaos, best.coherence)]
+    for preferred in PREFERRED:  # a tie is broken towards the codec mail most often uses
+        if preferred in tied:
+            return codec_for(preferred) or preferred
     return codec_for(best.encoding) or best.encoding
 
 
