@@ -145,3 +145,10 @@ def test_damaged_outlook_msg_is_one_line_failure(tmp_path):
     with pytest.raises(InputError) as info:
         chatsignals.read(path)
     assert info.value.reason.startswith("damaged Outlook .msg")
+
+
+def test_date_without_zone_is_read_as_utc_with_a_warning(tmp_path):
+    path = write_mail(tmp_path, "nz.eml", "From: a@b.cn\nSubject: x\nDate: Mon, 17 Mar 2025 08:01:00\n\nhi\n")
+    table, tallies, _ = read_all([path])
+    assert str(table.iloc[0]["timestamp"]) == "2025-03-17 08:01:00+00:00"
+    assert any("has no time zone: read as UTC" in w for w in tallies["nz.eml"].warnings)

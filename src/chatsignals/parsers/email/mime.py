@@ -148,10 +148,12 @@ def parse_date(raw: str | None) -> tuple[pd.Timestamp | None, str | None]:
         return None, f"unreadable Date {raw[:60]!r}"
     if when is None:
         return None, f"unreadable Date {raw[:60]!r}"
-    if when.tzinfo is None:  # "-0000": the sender's zone is unknown; RFC 5322 says read as UTC
-        when = when.replace(tzinfo=UTC)
     if not 1971 <= when.year <= 2100:
         return None, f"implausible Date {raw[:60]!r}"
+    if when.tzinfo is None:  # "-0000" or no zone: the sender's zone is unknown
+        when = when.replace(tzinfo=UTC)
+        if not re.search(r"-0000\s*$", raw):
+            return pd.Timestamp(when), f"Date {raw[:60]!r} has no time zone: read as UTC"
     return pd.Timestamp(when).tz_convert("UTC"), None
 
 
@@ -320,7 +322,7 @@ def finish_row(head: dict[str, Any], parts: Parts, locator: str, problems: list[
     """Shared by .eml/mbox and .msg: body split, date, thread, Alibaba notices."""
     timestamp, date_problem = parse_date(head.get("timestamp_raw"))
     if date_problem:
-        problems.append(f"{date_problem}: timestamp left empty")
+        problems.append(date_problem if timestamp is not None else f"{date_problem}: timestamp left empty")
     row = dict(head)
     gmail_thread = row.pop("gmail_thread", None)
     row.update(body_columns(parts, head.get("from_name"), head.get("from_address")))
