@@ -118,3 +118,37 @@ def test_lotus_notes_forwarded_by_header_starts_the_quote():
 
     text = "Vince, see below.\n\n---------------------- Forwarded by Vince J Kaminski/HOU/ECT on 01/04/2000 08:07 AM ---------------------------\n\nold"
     assert split_quotes(text)[0] == "Vince, see below."
+
+
+class _CountingLines:
+    """A binary handle that counts how many lines the reader has pulled."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+        self.pulled = 0
+
+    def __iter__(self):
+        for line in self.lines:
+            self.pulled += 1
+            yield line
+
+
+def test_mbox_is_streamed_not_read_whole():
+    one = [b"From a@b Mon Mar 17 09:30:00 2025\n", b"From: a@b\n", b"Subject: s\n", b"\n", b"body\n", b"\n"]
+    handle = _CountingLines(one * 1000)
+    messages = mbox_reader.iter_messages(handle)  # type: ignore[arg-type]
+    first = next(messages)
+    assert first.index == 0 and b"body" in first.data
+    assert handle.pulled <= len(one) + 1  # only up to the next separator was read
+
+
+def test_oversized_message_is_skipped_and_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(mbox_reader, "MAX_MESSAGE_BYTES", 200)
+    path = tmp_path / "box.mbox"
+    path.write_bytes(
+        b"From a@b Mon Mar 17 09:30:00 2025\nFrom: a@b\nSubject: big\n\n" + b"x" * 500 + b"\n\n"
+        b"From c@d Tue Mar 18 10:00:00 2025\nFrom: c@d\nSubject: ok\nDate: Tue, 18 Mar 2025 10:00:00 +0000\n\nfine\n"
+    )
+    table, tallies, _ = read_all([path])
+    assert table["text"].tolist() == ["fine"]
+    assert [(s.locator, s.reason) for s in tallies["box.mbox"].skipped] == [("msg 0", "message over 200 bytes")]
