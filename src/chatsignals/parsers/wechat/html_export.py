@@ -35,6 +35,7 @@ TOKEN = re.compile(
     re.S,
 )
 JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+NONSPACE = re.compile(r"\S")
 PLACEHOLDER = "很抱歉，由于程序出现未知错误"
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$")
 MAX_MESSAGES = 5_000_000
@@ -69,12 +70,12 @@ def js_objects(text: str, tally: ParseTally) -> Iterator[tuple[int, dict[str, An
     obj: dict[str, Any] | None = None
     key: str | None = None
     while True:
-        if pos >= len(text) or not text[pos:].strip():
+        if NONSPACE.search(text, pos) is None:
             tally.skip(f"chatMessages[{index}]", "message list ends early (truncated file)")
             return
         m = TOKEN.match(text, pos)
         if m is None:
-            cut = "]" not in text[pos:]
+            cut = text.find("]", pos) < 0
             reason = "message list ends early (truncated file)" if cut else "unreadable JavaScript in the message list; rest not read"
             tally.skip(f"chatMessages[{index}]", reason)
             return
