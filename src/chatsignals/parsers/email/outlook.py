@@ -66,9 +66,16 @@ def _head(msg: Any) -> dict[str, Any]:
         head["timestamp_raw"] = format_datetime(when) if when is not None else None
     for key in ("to", "cc"):
         if not head.get(key):
-            value = getattr(msg, key, None)
-            head[key] = ", ".join(a for _, a in (split_address(v) for v in str(value).split(";")) if a) or None if value else None
+            head[key] = _addresses(getattr(msg, key, None))
     return head
+
+
+def _addresses(value: object) -> str | None:
+    """Outlook's "Name <a@x>; Name <b@y>" recipient list as comma-separated addresses."""
+    if not value:
+        return None
+    found = [split_address(item)[1] for item in str(value).split(";")]
+    return ", ".join(a for a in found if a) or None
 
 
 def read_msg(source: Source, problems: list[str]) -> dict[str, Any]:
