@@ -101,3 +101,18 @@ def test_enron_signature_line_precision_and_recall(realdata):
 def test_spamscope_undeclared_latin_text_reads_as_western(realdata):
     row = chatsignals.read(realdata / "email" / "spamscope" / "mail_malformed_3").iloc[0]
     assert "compañía" in row["text"]  # charset-normalizer ties cp1250 and cp1252: Western wins
+
+
+def test_talon_html_replies_from_nine_clients(realdata):
+    """talon's HTML fixtures: the reply is "Hi. I am fine. Thanks, Alex" in each client's markup."""
+    from chatsignals.parsers.email.charsets import decode_bytes
+    from chatsignals.parsers.email.mime import Parts, body_columns
+
+    files = sorted((realdata / "email" / "talon" / "html_replies").glob("*.html"))
+    assert len(files) == 9
+    for path in files:
+        parts = Parts(html=[decode_bytes(path.read_bytes())[0]])
+        columns = body_columns(parts, "Alex", None)
+        assert columns["text"] == "Hi. I am fine.", path.name
+        assert _ws(columns["signature"]) == "Thanks, Alex", path.name
+        assert columns["quoted_text"], path.name

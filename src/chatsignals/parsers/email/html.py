@@ -22,6 +22,7 @@ from bs4 import (
     NavigableString,
     ProcessingInstruction,
     Tag,
+    XMLParsedAsHTMLWarning,
 )
 
 MAX_HTML_CHARS = 2_000_000  # larger HTML bodies are cut (and the cut reported by the caller)
@@ -104,6 +105,7 @@ def flat_text(html: str) -> str:
 def _soup(html: str) -> BeautifulSoup:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         return BeautifulSoup(html, "lxml")
 
 

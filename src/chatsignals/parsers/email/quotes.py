@@ -35,7 +35,7 @@ _HEADER_FROM = re.compile(
 _HEADER_OTHER = re.compile(
     r"^\s*\*?\s*(sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|objet|à|enviado|"
     r"para|asunto|inviato|oggetto|verzonden|aan|onderwerp|发送时间|發送時間|日期|时间|時間|"
-    r"收件人|抄送|主题|主題|收件者|副本|寄件日期)\s*\*?\s*[:：]",
+    r"收件人|抄送|主题|主題|收件者|副本|寄件日期|отправлено|дата|кому|тема|копия)\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
 _RULE = re.compile(r"^\s*[_\-=]{8,}\s*$")
@@ -45,15 +45,16 @@ _QUOTE = re.compile(r"^\s*>")
 def _is_header_block(lines: list[str], i: int) -> bool:
     """True when line ``i`` opens a quoted-header block: a From line followed closely by
     Sent/To/Subject lines (two of them, so a sentence starting with "From:" is not enough)."""
-    if not _HEADER_FROM.match(lines[i]):
+    if not _HEADER_FROM.match(lines[i].replace("\u200e", "")):
         return False
     seen = 0
-    for line in lines[i + 1 : i + 7]:
-        if _HEADER_OTHER.match(line):
+    for line in lines[i + 1 : i + 10]:  # Outlook 2003/2010 HTML puts values and blanks between
+        text = line.replace("\u200e", "").strip()
+        if _HEADER_OTHER.match(text):
             seen += 1
             if seen >= 2:
                 return True
-        elif line.strip() and not line.startswith((" ", "\t")):
+        elif len(text) > 80:
             break
     return False
 
@@ -84,9 +85,15 @@ def _attribution_start(lines: list[str], end: int) -> int:
     return start
 
 
+_DATED_ADDRESS = re.compile(r"\d{1,2}:\d{2}.*@[\w.-]+\.\w+>?\s*[:：]$")
+
+
 def _is_attribution(line: str) -> bool:
+    """"On ... wrote:", or (mail.ru, Yandex) a time and an address ending in a colon."""
     tail = line.rstrip()
-    return tail.endswith((":", "：")) and len(tail) < 400 and bool(_WROTE.search(tail))
+    if not tail.endswith((":", "：")) or len(tail) >= 400:
+        return False
+    return bool(_WROTE.search(tail)) or bool(_DATED_ADDRESS.search(tail))
 
 
 def _cut_index(lines: list[str]) -> int | None:
