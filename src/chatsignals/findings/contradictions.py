@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -66,6 +67,7 @@ class Context:
     book: EventBook
     stated: pd.DataFrame  # events stated in messages (message_events)
     promise_ids_by_message: dict[str, list[str]] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, messages: pd.DataFrame, promises: pd.DataFrame | None, facts: Any,
@@ -215,7 +217,7 @@ class Window:
     working: bool
     stage: str
 
-    @property
+    @cached_property
     def plausible_latest(self) -> Date:
         """The last day a fair reading allows: a working-day count may start the next day and a
         T/T payment takes up to two working days to arrive, so those windows get that slack."""
@@ -278,16 +280,20 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
         stage = _stage(str(p.text)) if category == "delivery" else category
         out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage))
+    out.sort(key=lambda w: (w.day, _ts_key(w.promise.timestamp)))
     return out
 
 
 def _superseded(w: Window, later: list[Window]) -> bool:
-    """Re-promised with a later date *before* its deadline passed: the delay was announced."""
-    return any(
-        q.stage == w.stage and q.promise.message_id != w.promise.message_id
-        and w.day <= q.day <= w.plausible_latest and q.latest > w.latest
-        for q in later
-    )
+    """Re-promised with a later date *before* its deadline passed: the delay was announced.
+    ``later`` is in the order promised, so the scan stops at the first one made too late."""
+    for q in later:
+        if q.day > w.plausible_latest:
+            return False
+        if (q.stage == w.stage and q.promise.message_id != w.promise.message_id
+                and w.day <= q.day and q.latest > w.latest):
+            return True
+    return False
 
 
 def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
@@ -461,7 +467,7 @@ def _shipping_claims_vs_messages(ctx: Context) -> Iterator[dict[str, Any]]:
         claim = ctx.by_id.get(str(ev.message_id))
         if claim is None or claim.day is None:
             continue
-        later = next((m for m in _after(ctx, claim) if _NOT_LEFT.search(m.text)), None)
+        later = next(iter(_after(ctx, claim, _matching(ctx, _NOT_LEFT), _LATER_WINDOW_DAYS)), None)
         if later is None:
             continue
         who = "the buyer" if later.from_buyer else "the seller"
@@ -475,17 +481,26 @@ def _shipping_claims_vs_messages(ctx: Context) -> Iterator[dict[str, Any]]:
                        0.8 if later.from_buyer else 0.85, f"{claim.text} | {later.text}")
 
 
-def _after(ctx: Context, msg: Msg) -> Iterator[Msg]:
-    """Non-system messages after ``msg`` within the window, in time order."""
+def _matching(ctx: Context, regex: re.Pattern[str]) -> list[Msg]:
+    """The non-system messages whose text matches, in time order (searched once per case)."""
+    key = f"match:{regex.pattern}"
+    if key not in ctx.cache:
+        ctx.cache[key] = [m for m in ctx.messages if not m.is_system and m.day is not None
+                          and regex.search(m.text)]
+    return ctx.cache[key]
+
+
+def _after(ctx: Context, msg: Msg, candidates: list[Msg], days: int) -> Iterator[Msg]:
+    """The candidates sent after ``msg`` and within ``days`` of it, in time order."""
     if msg.day is None:
         return
     key = (msg.day, _ts_key(msg.timestamp))
-    for other in ctx.messages:
-        if other.is_system or other.day is None or other.message_id == msg.message_id:
+    for other in candidates:
+        if other.day is None or other.message_id == msg.message_id:
             continue
         if (other.day, _ts_key(other.timestamp)) <= key:
             continue
-        if (other.day - msg.day).days > _LATER_WINDOW_DAYS:
+        if (other.day - msg.day).days > days:
             break
         yield other
 
@@ -521,16 +536,13 @@ def _shipping_claims(ctx: Context) -> Iterator[dict[str, Any]]:
 
 
 def _production_claims(ctx: Context) -> Iterator[dict[str, Any]]:
-    for i, msg in enumerate(ctx.messages):
+    ongoing = _matching(ctx, _STILL_PRODUCING)
+    for msg in ctx.messages:
         if msg.from_buyer or msg.is_system or "?" in msg.text or not _PRODUCTION_DONE.search(msg.text):
             continue
-        for later in ctx.messages[i + 1:]:
-            if later.from_buyer or later.is_system or later.day is None or msg.day is None:
-                continue
-            if (later.day - msg.day).days > 60:
-                break
-            m = _STILL_PRODUCING.search(later.text)
-            if m and later.day > msg.day:
+        for later in _after(ctx, msg, ongoing, 60):
+            if not later.from_buyer and msg.day is not None and later.day is not None \
+                    and later.day > msg.day:
                 explanation = (f"On {msg.day.isoformat()} the seller wrote {_quote(msg.text)}, but on "
                                f"{later.day.isoformat()} wrote {_quote(later.text)}, so production "
                                f"was not finished when it was said to be.")
