@@ -458,3 +458,19 @@ def test_shipping_claim_contradicted_by_later_messages_without_facts() -> None:
     # the goods moving on as claimed: no finding
     ok = [SHIP_CLAIM[0], ("2025-04-04 10:00", "seller", "tracking shows the goods in Leipzig now")]
     assert rule(run(ok, [dict(c) for c in CLAIM]), "delivery.claim_vs_record").empty
+
+
+def test_conversation_summary_without_findings_or_facts() -> None:
+    from chatsignals.findings.summary import SUMMARY_COLUMNS, conversation_summary
+
+    msgs = make_messages(PRODUCTION)
+    proms = promises_for(msgs, [dict(d) for d in DEADLINES])
+    summary = conversation_summary(msgs, proms, find_contradictions(msgs, proms, None, dt.date(2025, 3, 21)))
+    assert list(summary.columns) == list(SUMMARY_COLUMNS)
+    row = summary.iloc[0]
+    assert row["gap"] == "No contradiction found." and row["findings"] == 0 and row["promises"] == 2
+    assert row["happened"] == ["2025-03-03 deposit_paid (seller's message): we received your deposit, "
+                               "production start today, will finish before March 25"]
+    empty = conversation_summary(make_messages([]), finalize_promises(pd.DataFrame()),
+                                 find_contradictions(make_messages([]), None, None, AS_OF))
+    assert empty.empty and list(empty.columns) == list(SUMMARY_COLUMNS)
