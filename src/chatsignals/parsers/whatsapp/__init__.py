@@ -412,6 +412,7 @@ def parse_text(
             "'[3/3/25, 9:15:32 AM] Name: text')",
         )
     arr = line_array(text, raw)
+    del text  # the lines hold it now (or share ``raw``)
     arr = _cut_long_lines(arr, tally, max_line_chars)
     scan = _scan(arr, layout, display, tally)
     n = len(scan.heads)
@@ -544,10 +545,9 @@ class WhatsAppParser(Parser):
         if looks_binary(source.head):
             raise InputError(source.display, "binary file, not a WhatsApp chat export")
         raw = source.read_bytes()
-        text = decode_utf(raw, source.display)
         title = title_from_name(source.name)
-        frame = parse_text(
-            text, source.display, options, tally, title,
+        frame = parse_text(  # the decoded text lives only inside parse_text (memory)
+            decode_utf(raw, source.display), source.display, options, tally, title,
             max_line_chars=source.limits.max_line_chars, raw=raw,
         )
         return ParseResult(frame, tally, naive_timestamps=True)
