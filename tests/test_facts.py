@@ -182,3 +182,13 @@ def test_any_document_is_facts_or_one_line_error(tmp_path: Path, doc: dict) -> N
         load_facts(path)
     except InputError as exc:
         assert "\n" not in str(exc) and exc.reason
+
+
+def test_as_facts_accepts_dicts_and_names_bad_fields() -> None:
+    from chatsignals.facts import as_facts
+
+    facts = as_facts({"events": [{"date": "2025-04-12", "type": "shipped"}]})
+    assert facts is not None and facts.event_date("shipment") == dt.date(2025, 4, 12)
+    assert as_facts(None) is None and as_facts(facts) is facts
+    with pytest.raises(InputError, match=r"events\[0\]\.date: required field missing"):
+        as_facts({"events": [{"type": "shipped"}]})

@@ -284,6 +284,22 @@ def events_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 # --- loading -------------------------------------------------------------------------------------
 
 
+def as_facts(value: Any) -> Facts | None:
+    """A Facts object from a Facts, a plain dict (as a notebook user may pass) or None.
+
+    Raises ``InputError("facts", ...)`` for a dict that is not valid facts."""
+    if value is None or isinstance(value, Facts):
+        return value
+    if isinstance(value, dict):
+        try:
+            return Facts.model_validate(value)
+        except ValidationError as exc:
+            problems = [_describe_error(dict(e), {}) for e in exc.errors()]
+            raise InputError("facts", "; ".join(problems[:3])) from None
+    raise InputError("facts", f"expected a facts file, a dict or None, not {type(value).__name__}")
+
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors/aliases: no billion-laughs expansion of a hostile file."""
 

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz
 
+from ..facts import as_facts
 from ..nlp import calendar as cncal
 from ..nlp.bank import BankAccount, account_from_details, extract_bank_details, normalise_name
 from ..nlp.deadlines import EVENT_KINDS, find_deadline
@@ -158,7 +159,7 @@ def find_contradictions(messages: pd.DataFrame, promises: pd.DataFrame | None, f
         messages = pd.DataFrame(columns=["message_id", "conversation_id", "timestamp", "role",
                                          "text", "is_system", "attachments"])
     promises = promises if promises is not None else pd.DataFrame()
-    ctx = Context.build(_plain(messages), _plain(promises), facts, as_of)
+    ctx = Context.build(_plain(messages), _plain(promises), as_facts(facts), as_of)
     rows: list[dict[str, Any]] = []
     for rule in (missed_deadlines, missed_refunds, shifting_deadlines, claims_vs_record, spec_mismatches,
                  quantity_shortfalls, price_changes, account_changes):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..facts import as_facts
 from .contradictions import _plain
 from .message_events import message_events
 
@@ -139,6 +140,7 @@ def conversation_summary(messages: pd.DataFrame, promises: pd.DataFrame, finding
                          facts: Any = None) -> pd.DataFrame:
     """One row per conversation (SUMMARY_COLUMNS), ordered by the worst finding, then by time."""
     messages, promises, findings = _plain(messages), _plain(promises), _plain(findings)
+    facts = as_facts(facts)
     facts_lines = [] if facts is None else [
         (e.date, _event_line(e.date, e.type, e.details, "facts"))
         for e in facts.events_frame().itertuples(index=False)]
