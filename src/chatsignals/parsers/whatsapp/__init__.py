@@ -561,7 +561,7 @@ class WhatsAppParser(Parser):
                     source.display,
                     "zip holds no WhatsApp chat text (_chat.txt or 'WhatsApp Chat with ....txt')",
                 )
-            members = {}
+            members: dict[str, str] = {}
             for n in names:
                 if n not in chats:
                     members.setdefault(n, n)
