@@ -474,3 +474,11 @@ def test_conversation_summary_without_findings_or_facts() -> None:
     empty = conversation_summary(make_messages([]), finalize_promises(pd.DataFrame()),
                                  find_contradictions(make_messages([]), None, None, AS_OF))
     assert empty.empty and list(empty.columns) == list(SUMMARY_COLUMNS)
+
+
+def test_deadline_before_the_promise_is_a_misread_date() -> None:
+    # "2/11/19: Arrival" sent on 2 November 2019, read month-first as 11 February
+    rows = [("2019-11-02 10:00", "seller", "2/11/19: Arrival")]
+    prom = {"m": 1, "category": "delivery", "kind": "commitment", "text": rows[0][2],
+            "deadline_earliest": "2019-02-11", "deadline_latest": "2019-02-11", "deadline_anchor": "absolute"}
+    assert run(rows, [prom]).empty

@@ -276,8 +276,8 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         if day is None or not _CHECKABLE[category].search(str(p.text)):
             continue
         lo, hi = _resolve(ctx, p, day)
-        if hi is None:
-            continue
+        if hi is None or hi < day:
+            continue  # a deadline before the promise was made is a misread date, not a promise
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
         stage = _stage(str(p.text)) if category == "delivery" else category
         out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage))
