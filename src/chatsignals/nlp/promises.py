@@ -43,6 +43,7 @@ _DOC_NOUN = (
     r"|specification sheet|proof|artwork|schedule|\bco\b|receipt|slip|telex|declaration|etgb"
     r"|hs code|size chart|lab dip|\bdocs\b|certificates? (?:copy|of)|\border link|test result"
     r"|\bbl\b|shipping bill|insurance policy|a\.?tr\b|eur\.1|mock-?up|fcc id|flash data|e-?mail"
+    r"|\bplan\b|booking confirmation|\bpl\b|container (?:no|number)|proforma"
 )
 _QUALITY_STATE = re.compile(
     r"\b(?:have|has|with|certified|are|is|all|pass\w*)\b[^.]*\bcertificat|\bcertificat\w*\s+we have"
@@ -56,6 +57,7 @@ CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
         "documents": rf"(?:{_DOC_NOUN})",
         "sample": r"\b(?:samples?|prototype|counter sample|pre-?production sample)\b",
         "communication": r"\b(?:update|updates|reply|tell you|inform you(?! that)|let you know|call"
+        r"|(?:will|i|we) confirm (?:the|you|with)|talk to|spoke|report to|message|messages"
         r"|contact you|revert|ask (?:my|the|our) \w+|i ask|we ask|check and|video call|voice message"
         r"|answer|get back|keep you posted|check and|feedback|notify|news|ask (?:the|our) (?:boss|factory)"
         r"|confirm with|check with|discuss)\b",
@@ -117,7 +119,8 @@ def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec
     if "delivery" in hits and deadline is not None:
         return "delivery"
     qty = find_quantities(norm)
-    if qty and not has_spec and "quality" not in hits:
+    weak_spec = has_spec and all(a == "length" for a, _ in spec_values(norm))
+    if qty and (not has_spec or weak_spec) and "quality" not in hits:
         return "quantity"
     if has_spec or "quality" in hits:
         return "quality"
@@ -270,9 +273,12 @@ def decide(
     contexts: list[str | None],
     model: classifier.PromiseModel | None = None,
     use_model: bool = True,
+    full: bool = False,
 ) -> list[Decision]:
     """Decisions for many clauses at once (the model predicts in one batch). ``model`` defaults to
-    the shipped one; ``use_model=False`` gives the rules alone (for comparison in evaluate)."""
+    the shipped one; ``use_model=False`` gives the rules alone (for comparison in evaluate);
+    ``full=True`` fills category, strength and deadline even for ``none`` (to score each part of
+    the stage on every gold promise, independent of detection)."""
     if not use_model:
         model = None
     elif model is None:
@@ -295,7 +301,8 @@ def decide(
         pred = predictions[i] if predictions is not None else None
         if pred is not None and not _hard_none(info, ctx_request):
             label, category, confidence = _combine(label, category, pred)
-        out.append(_finish(info, sent, lookup, ctx, ctx_request, deadline, label, category, confidence))
+        out.append(_finish(info, sent, lookup, ctx, ctx_request, deadline, label, category, confidence,
+                           full))
     return out
 
 
@@ -330,7 +337,7 @@ def _worth_model(prepared: tuple[Any, ...]) -> bool:
     info, ctx_request = prepared[0], prepared[4]
     c = info.cues
     return bool(info.hits or info.has_value or info.has_time or c.future or c.done or c.ready
-                or (c.accept and ctx_request))
+                or c.state or c.words >= 4 or (c.accept and ctx_request))
 
 
 def _hard_none(info: ClauseInfo, ctx_request: bool) -> bool:
@@ -364,8 +371,9 @@ def _finish(
     label: str,
     category: str | None,
     confidence: float,
+    full: bool = False,
 ) -> Decision:
-    if label == "none":
+    if label == "none" and not full:
         return Decision("none", None, None, None, None, None, confidence)
     answers = info.cues.accept and ctx_request and ctx is not None
     value = find_value(info.text, category)
@@ -377,8 +385,11 @@ def _finish(
         deadline = deadline or ctx_deadline
         value = value or find_value(ctx, category)
     if category is None:
-        category = "delivery"
-    strength = rule_strength(info, label, deadline)
+        # no category word at all: a statement about the goods ("lid is BPA free PP", "we use
+        # E1 board") is quality; an action without an object ("sending now") is delivery
+        category = "quality" if info.cues.state or re.search(r"\b(?:use|using)\b", info.norm) \
+            else "delivery"
+    strength = rule_strength(info, "commitment" if label == "none" else label, deadline)
     if label == "claim" and strength == "conditional":
         strength = "firm"
     return Decision(label, category, strength, deadline, value, info.cues.condition, confidence, answers)

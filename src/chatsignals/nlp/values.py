@@ -28,7 +28,8 @@ AMOUNT_RE = re.compile(
 )
 UNITS = {
     "pcs": "pcs", "pc": "pcs", "pieces": "pcs", "piece": "pcs", "units": "units", "unit": "units",
-    "sets": "sets", "set": "sets", "cartons": "cartons", "carton": "cartons", "ctns": "cartons",
+    "sets": "sets", "set": "sets", "cartons": "cartons", "carton": "cartons", "ctns": "cartons", "ctn": "cartons",
+    "bales": "bales", "bale": "bales", "cbm": "cbm", "doz": "dozen", "meter": "m", "m": "m",
     "boxes": "boxes", "box": "boxes", "pallets": "pallets", "pallet": "pallets", "rolls": "rolls",
     "reels": "reels", "reel": "reels", "pairs": "pairs", "pair": "pairs", "meters": "m",
     "kg": "kg", "kgs": "kg", "tons": "tons", "ton": "tons", "mt": "tons", "containers": "containers",
