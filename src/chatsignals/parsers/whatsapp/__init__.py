@@ -78,6 +78,7 @@ def is_chat_member(name: str) -> bool:
 
 
 _BLANK = f"^[ \t\u00a0\u202f\u3000{MARKS}]*$"
+_NONBLANK = re.compile(f"[^\\s{MARKS}]")
 
 
 def _blank_mask(arr: pa.Array) -> np.ndarray:
@@ -336,11 +337,15 @@ def _strings(arr: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(arr))
 
 
+#: message_type values, coded as small ints while the column is built
+TYPES = ["text", "link", "system", "deleted", "media", "image", "video", "voice", "sticker", "file"]
+
+
 def _media(text: pa.Array, n: int) -> tuple[np.ndarray | None, np.ndarray]:
-    """(attachments per row, or None when no row has any; message types)."""
-    kinds = np.full(n, "text", dtype=object)
+    """(attachments per row, or None when no row has any; message type codes into TYPES)."""
+    kinds = np.zeros(n, dtype=np.int8)
     links = _bool(pc.match_substring_regex(text, markers.URL))
-    kinds[links] = "link"
+    kinds[links] = TYPES.index("link")
     hits = np.flatnonzero(_bool(pc.match_substring_regex(text, _MEDIA_PREFILTER)))
     if not len(hits):
         return None, kinds
@@ -349,7 +354,7 @@ def _media(text: pa.Array, n: int) -> tuple[np.ndarray | None, np.ndarray]:
         names, kind = markers.media_of(value)
         if names:
             attachments[k] = names
-            kinds[k] = kind
+            kinds[k] = TYPES.index(kind)
     return attachments, kinds
 
 
@@ -402,7 +407,7 @@ def parse_text(
     """Parse the text of one WhatsApp export into a partial message frame (naive timestamps).
 
     ``raw``: the bytes ``text`` was decoded from, when at hand (saves a re-encode)."""
-    if not text.strip(MARKS + " \t\r\n\u00a0"):
+    if not _NONBLANK.search(text):
         raise InputError(display, "empty file (no text)")
     layout, _ = infer_layout(text[:4_000_000].split("\n", SAMPLE_LINES)[:SAMPLE_LINES])
     if layout is None:
@@ -426,8 +431,8 @@ def parse_text(
     deleted = _bool(pc.match_substring_regex(body, markers.DELETED))
     attachments, kinds = _media(body, n)
     system = system | deleted
-    kinds[system] = "system"
-    kinds[deleted] = "deleted"
+    kinds[system] = TYPES.index("system")
+    kinds[deleted] = TYPES.index("deleted")
     frame = pd.DataFrame(
         {
             "timestamp": stamps,
@@ -437,13 +442,13 @@ def parse_text(
             "is_system": system,
             "is_deleted": deleted,
             "is_edited": edited,
-            "message_type": pd.Series(kinds, dtype="string"),
+            "message_type": _strings(pa.DictionaryArray.from_arrays(kinds, TYPES).cast(pa.string())),
             "source_locator": _strings(_locators(scan, locator_prefix)),
         }
     )
     if attachments is not None:
         frame["attachments"] = attachments
-    frame["conversation_title"] = pd.Series([title] * n if title else [None] * n, dtype="string")
+    frame["conversation_title"] = pd.Series(title, index=frame.index, dtype="string")
     tally.system_lines += int(system.sum())
     tally.messages += int(n - system.sum())
     return frame
