@@ -155,6 +155,7 @@ class CompiledPatterns:
             self.tokens.add(key, patterns.tokens)
         self.regexes = [re.compile(rx, re.IGNORECASE) for rx in patterns.regexes]
         self.checks = list(patterns.checks)
+        self.cooccur = [[_concept(group) for group in combo] for combo in patterns.cooccur]
         self.empty = patterns.is_empty()
 
     def spans(self, msg: Analysed, state: CheckState) -> list[Span]:
@@ -169,12 +170,66 @@ class CompiledPatterns:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 if span is not None and len(span):
                     found.append(span)
+        for combo in self.cooccur:
+            found += _cooccurring(doc, combo)
         for name in self.checks:
             for start, end in CHECKS[name](msg.text, state):
                 orig = msg.original.char_span(start, end, alignment_mode="expand")
                 if orig is not None and len(orig):
                     found.append(doc[orig.start : orig.end])
         return found
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One word group of a ``cooccur`` entry: single words (matched on lower form and lemma)
+    and phrases (matched on the token sequence)."""
+
+    words: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...]
+
+
+def _concept(group: list[str]) -> Concept:
+    """Entries as the normalised doc spells them (a text word matches on its form or lemma)."""
+    words, phrases = set(), []
+    for entry in group:
+        tokens = tuple(normal_word(t.text) for t in get_nlp().tokenizer(entry))
+        if len(tokens) == 1:
+            words.add(tokens[0])
+        elif tokens:
+            phrases.append(tokens)
+    return Concept(frozenset(words), tuple(phrases))
+
+
+def _concept_hits(sent: Span, concept: Concept) -> list[tuple[int, int]]:
+    """(start, end) token positions in ``sent`` where the concept appears."""
+    out = []
+    lowers = [t.lower_ for t in sent]
+    for i, tok in enumerate(sent):
+        if tok.lower_ in concept.words or tok.lemma_ in concept.words:
+            out.append((sent.start + i, sent.start + i + 1))
+    for phrase in concept.phrases:
+        n = len(phrase)
+        for i in range(len(lowers) - n + 1):
+            if tuple(lowers[i : i + n]) == phrase:
+                out.append((sent.start + i, sent.start + i + n))
+    return sorted(out)
+
+
+def _cooccurring(doc: Doc, combo: list[Concept]) -> list[Span]:
+    """For each sentence holding every concept: the span from the first to the last of them
+    (starting at the first group's word, so negation is checked where the idea starts)."""
+    found = []
+    for sent in doc.sents:
+        hits = [_concept_hits(sent, concept) for concept in combo]
+        if not all(hits):
+            continue
+        first = hits[0][0]
+        others = [h[0] for h in hits[1:]]
+        start = min(first[0], *(s for s, _ in others))
+        end = max(first[1], *(e for _, e in others))
+        found.append(doc[start:end] if first[0] == start else doc[first[0] : max(end, first[1])])
+    return found
 
 
 @dataclass

@@ -45,6 +45,17 @@ class Patterns(_Strict):
     tokens: list[list[dict[str, Any]]] = Field(default_factory=list)
     regexes: list[str] = Field(default_factory=list)
     checks: list[str] = Field(default_factory=list)
+    #: concept groups that must all appear in one sentence (words or lemmas, or short phrases):
+    #: [[western union, moneygram], [pay, send]] reads "a method and a payment verb together"
+    cooccur: list[list[list[str]]] = Field(default_factory=list)
+
+    @field_validator("cooccur")
+    @classmethod
+    def _groups(cls, value: list[list[list[str]]]) -> list[list[list[str]]]:
+        for combo in value:
+            if len(combo) < 2 or any(not group for group in combo):
+                raise ValueError("a cooccur entry needs at least two non-empty word groups")
+        return value
 
     @field_validator("regexes")
     @classmethod
@@ -65,7 +76,9 @@ class Patterns(_Strict):
         return value
 
     def is_empty(self) -> bool:
-        return not (self.phrases or self.lemmas or self.tokens or self.regexes or self.checks)
+        return not (
+            self.phrases or self.lemmas or self.tokens or self.regexes or self.checks or self.cooccur
+        )
 
 
 class Context(_Strict):
