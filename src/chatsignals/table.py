@@ -157,6 +157,8 @@ def _default_for(name: str, dtype: str, n: int) -> Any:
 
 
 def _as_list(value: Any) -> list[str]:
+    if type(value) is list and all(type(v) is str for v in value):
+        return value  # the common case, kept as it is
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
     if isinstance(value, str):

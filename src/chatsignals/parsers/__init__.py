@@ -89,7 +89,7 @@ def detect(source: Source) -> Parser:
         if looks_binary(source.head) and not source.is_zip():
             raise InputError(source.display, "binary file, not a chat export or e-mail")
         raise InputError(source.display, "unknown format (no parser recognised its content)")
-    scored.sort(reverse=True)
+    scored.sort(key=lambda x: (-x[0], -x[1], x[2]))  # score, then priority; names only for a stable order
     return _REGISTRY[scored[0][2]]
 
 

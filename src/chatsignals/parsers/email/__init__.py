@@ -129,6 +129,8 @@ class EmlParser(_EmailBase):
         head = source.head
         if head.startswith(b"From ") or head.startswith(OLE_MAGIC):
             return 0.0
+        if b"Snapshot-Content-Location:" in head[:4096] or b"From: <Saved by Blink>" in head[:256]:
+            return 0.0  # a browser's MHTML page save, not an e-mail
         score = _looks_like_headers(_header_block(head))
         if score and source.suffix == ".eml":
             score = max(score, 0.8)
