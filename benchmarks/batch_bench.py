@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -65,20 +64,27 @@ def generate(folder: Path, conversations: int, per_chat: int, seed: int = 7) -> 
     return conversations * per_chat
 
 
+_MEASURE = (
+    "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+    "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)"
+)
+
+
 def run(label: str, args: list[str], total: int) -> dict[str, object]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run one engine in its own wrapper process, so its peak memory is its own."""
     t0 = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    done = subprocess.run([sys.executable, "-c", _MEASURE, *args], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode not in (0, 1):
+    last = done.stderr.strip().splitlines()[-1].split()
+    code, peak_kib = int(last[0]), int(last[1])
+    if code not in (0, 1):
         print(done.stderr[-2000:], file=sys.stderr)
     return {
         "engine": label,
-        "exit": done.returncode,
+        "exit": code,
         "wall_s": round(wall, 1),
         "messages_per_s": round(total / wall),
-        "peak_rss_mib": round(max(peak, before) / 1024),
+        "peak_rss_mib": round(peak_kib / 1024),
     }
 
 
