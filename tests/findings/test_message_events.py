@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -86,3 +87,20 @@ def test_user_facts_win_over_messages() -> None:
     assert book.event_date("deposit") == dt.date(2025, 3, 3)  # facts silent: the message says so
     assert book.first("deposit")["source"] == "message"
     assert EventBook(None, None).event_date("shipment") is None
+
+
+def test_no_events_in_real_business_prose(realdata: Path) -> None:
+    """4,000 Enron texts read as if a seller wrote them: office prose ("picked up tranny from
+    BPA", "everyone is on board", "to receive the deposit") states no shipment or payment."""
+    bodies = [p.read_text(encoding="utf-8", errors="replace")
+              for p in (realdata / "email" / "forge-enron-signatures").glob("[PN]/*")]
+    lines = (realdata / "intent" / "parakweet-train.txt").read_text(encoding="utf-8", errors="replace")
+    texts = bodies + [line.split("\t", 1)[1] for line in lines.splitlines() if "\t" in line]
+    base = pd.Timestamp("2001-01-01", tz="UTC")
+    msgs = finalize(pd.DataFrame({
+        "conversation_id": "enron", "message_id": [f"e{i}" for i in range(len(texts))],
+        "timestamp": [base + pd.Timedelta(hours=3 * i) for i in range(len(texts))],
+        "text": texts, "role": "seller", "sender": "x", "platform": "generic",
+    }))
+    assert len(msgs) > 3800
+    assert message_events(msgs).empty

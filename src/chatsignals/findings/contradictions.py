@@ -194,8 +194,16 @@ _DELIVERS = re.compile(
     r"|发货|出货|完成|做好|到货|交货", re.I)
 
 
-_REFUNDS = re.compile(r"\b(?:refund\w*|pay\w*|paid|send|sent|return\w*|compensat\w*|transfer\w*|"
-                      r"handle|process\w*|money|difference)\b|退款|退钱|处理|赔", re.I)
+_REFUNDS = re.compile(r"\b(?:refund\w*|pay\w*\s+(?:you\s+)?back|money\s+back|compensat\w*|"
+                      r"reimburs\w*|the\s+difference|credit\s+note)\b|退款|退钱|赔", re.I)
+#: a delivery promise is about goods only when its message says so ("will finish before March 25"
+#: in a message about production), not "finish our Christmas shopping" or "arriving on Wednesday"
+_GOODS = re.compile(
+    r"\b(?:goods|production|produc(?:e|ing|ed)|order|shipment|ship(?:ping|ped)?|container|cargo|pcs|"
+    r"units|factory|bulk|delivery|parcel|package|items?|products?|samples?|reels?|cartons?|pallets?|"
+    r"etd|eta|b/l|tracking)\b|货|生产|订单|工厂", re.I)
+#: a deadline further than this from the promise is a misread date, not a lead time
+_MAX_HORIZON_DAYS = 366
 #: a deadline is only checked against the records when the promise says what is due by it: the
 #: goods made/shipped/arrived (not "production start today"), or money paid back
 _CHECKABLE = {"delivery": _DELIVERS, "refund": _REFUNDS}
@@ -275,9 +283,11 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         day = ctx.promise_day(p)
         if day is None or not _CHECKABLE[category].search(str(p.text)):
             continue
+        if category == "delivery" and not _GOODS.search(_message_text(ctx, p)):
+            continue
         lo, hi = _resolve(ctx, p, day)
-        if hi is None or hi < day:
-            continue  # a deadline before the promise was made is a misread date, not a promise
+        if hi is None or hi < day or (hi - day).days > _MAX_HORIZON_DAYS:
+            continue  # a deadline before the promise, or years after it, is a misread date
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
         stage = _stage(str(p.text)) if category == "delivery" else category
         out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage))
@@ -408,7 +418,8 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
                 chain = [w]
         if len(chain) >= 3:
             chains.append(chain)
-    return chains
+    # a chain with no delay or excuse word at all is a series of different deadlines
+    return [c for c in chains if any(_REPROMISE.search(_message_text(ctx, w.promise)) for w in c[1:])]
 
 
 def _repromise_text(ctx: Context, w: Window) -> str:

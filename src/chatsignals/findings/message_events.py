@@ -28,10 +28,10 @@ _FUTURE_OR_NOT = re.compile(
 #: (event type, pattern) for what the seller says has happened; first match per sentence wins
 _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("balance_paid", re.compile(
-        r"\b(?:received|got|receive)\s+(?:your|the|ur)?\s*balance|\bbalance\s+(?:payment\s+)?"
+        r"\b(?:received|got)\s+(?:your|the|ur)?\s*balance|\bbalance\s+(?:payment\s+)?"
         r"(?:is\s+|was\s+|has\s+been\s+)?(?:received|arrived)|收到(?:了)?(?:您的|你的)?尾款", re.I)),
     ("deposit_paid", re.compile(
-        r"\b(?:received|got|receive)\s+(?:your|the|ur)?\s*(?:deposit|down\s*payment|advance(?:d)?"
+        r"\b(?:received|got)\s+(?:your|the|ur)?\s*(?:deposit|down\s*payment|advance(?:d)?"
         r"\s+payment)|\b(?:deposit|down\s*payment)\s+(?:is\s+|was\s+|has\s+been\s+)?"
         r"(?:received|arrived)|收到(?:了)?(?:您的|你的)?(?:定金|订金|预付款)", re.I)),
     ("payment", re.compile(
@@ -42,9 +42,15 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:goods|parcel|package|shipment|cargo|order)\s+(?:is\s+|was\s+|were\s+|are\s+|has\s+"
         r"been\s+|have\s+been\s+)?(?:delivered|arrived)|已签收|已送达", re.I)),
     ("shipped", re.compile(
-        r"\b(?:shipped|dispatched|sent\s+out|handed\s+(?:over\s+)?to\s+(?:the\s+)?"
-        r"(?:dhl|fedex|ups|tnt|ems|forwarder|courier|carrier)|loaded|on\s+board|picked\s+up|"
+        r"\b(?:shipped|dispatched|handed\s+(?:over\s+)?to\s+(?:the\s+)?"
+        r"(?:dhl|fedex|ups|tnt|ems|forwarder|courier|carrier)|"
         r"delivered\s+to\s+(?:the\s+)?(?:forwarder|port|carrier))\b|已发货|已经发货|已出货|发出了", re.I)),
+    # weaker words count only about goods: "picked up the goods", not "picked up tranny from BPA"
+    ("shipped", re.compile(
+        r"\b(?:goods|cargo|shipment|container|parcel|package|cartons?|pallets?|order)\b[^.!?]{0,40}"
+        r"\b(?:loaded|on\s+board|picked\s+up|sent\s+out)\b|\b(?:loaded|picked\s+up|sent\s+out)\s+"
+        r"(?:the\s+|your\s+)?(?:goods|cargo|shipment|container|parcel|package|cartons?|pallets?|order)\b",
+        re.I)),
 )
 _BL_ATTACHMENT = re.compile(r"(?:^|[^a-z])(?:b[/_-]?l|bill[\s_-]*of[\s_-]*lading|提单)(?:[^a-z]|$)", re.I)
 _BL_TEXT = re.compile(r"\b(?:b/l|bill of lading)\b.{0,30}\b(?:attached|enclosed|here|copy)\b|"
