@@ -154,6 +154,10 @@ def test_must_fire(case: str, item: Any, e2e_root: Path) -> None:
     if want.get("cites"):
         cited = [t for ids in hits["message_ids"] for t in _texts(run["messages"], ids)]
         assert any(want["cites"] in t for t in cited), cited
+    if want.get("not_cites"):
+        wrong = [t for ids in hits["message_ids"] for t in _texts(run["messages"], ids)
+                 if want["not_cites"] in t]
+        assert not wrong, f"{want['rule']} cites a message it should not: {wrong}"
     if want.get("says"):
         assert hits["explanation"].str.contains(want["says"], regex=False).any()
     if want.get("not_says"):
