@@ -192,3 +192,8 @@ def test_as_facts_accepts_dicts_and_names_bad_fields() -> None:
     assert as_facts(None) is None and as_facts(facts) is facts
     with pytest.raises(InputError, match=r"events\[0\]\.date: required field missing"):
         as_facts({"events": [{"type": "shipped"}]})
+
+
+def test_tab_indented_json_errors_have_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, '{\n\t"events": [\n\t\t{"type": "shipped"}\n\t]\n}\n', "facts.json")
+    assert _error(path) == "events[0].date: required field missing (line 3)"

@@ -393,7 +393,10 @@ def _read_document(source: Source) -> tuple[Any, dict]:
     text = source.read_text().lstrip("\ufeff")
     lines: dict = {}
     try:
-        node = yaml.compose(text, Loader=_NoAliasLoader)
+        # JSON is YAML for line numbers, once its tab indentation (never inside JSON strings,
+        # where raw tabs are invalid) is made spaces
+        shown = text.replace("\t", " ") if source.suffix == ".json" else text
+        node = yaml.compose(shown, Loader=_NoAliasLoader)
         lines = _line_map(node)
     except yaml.YAMLError as exc:
         if source.suffix != ".json":
