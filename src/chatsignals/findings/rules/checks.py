@@ -216,7 +216,7 @@ def non_platform_link(text: str, state: CheckState) -> list[Span]:
 
 _PAYEE = re.compile(
     r"\b(?:to|name|named|beneficiary|receiver|payee|holder|account\s+of)\s*[:：]?\s+"
-    r"((?:[A-Z][a-z]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z]+|[A-Z]{2,})){1,2})\b"
+    r"(?:(?:Mr|Mrs|Ms|Miss|Madam)\.?\s+)?((?:[A-Z][a-z]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z]+|[A-Z]{2,})){1,2})\b"
 )
 _MONEY = re.compile(
     r"\b(?:pay|paid|payment|remit|remittance|transfer|wire|western\s+union|moneygram|deposit|"

@@ -201,18 +201,26 @@ def _concept(group: list[str]) -> Concept:
     return Concept(frozenset(words), tuple(phrases))
 
 
-def _concept_hits(sent: Span, concept: Concept) -> list[tuple[int, int]]:
-    """(start, end) token positions in ``sent`` where the concept appears."""
-    out = []
-    lowers = [t.lower_ for t in sent]
-    for i, tok in enumerate(sent):
-        if tok.lower_ in concept.words or tok.lemma_ in concept.words:
-            out.append((sent.start + i, sent.start + i + 1))
+def _sentence_words(doc: Doc) -> list[tuple[int, list[str], list[str]]]:
+    """(start, lower forms, lemmas) of every sentence, computed once per doc: rules ask for
+    them many times per message, and spaCy rebuilds ``doc.sents`` on every access."""
+    cached = doc.user_data.get("chatsignals_sents")
+    if cached is None:
+        cached = [(sent.start, [t.lower_ for t in sent], [t.lemma_ for t in sent]) for sent in doc.sents]
+        doc.user_data["chatsignals_sents"] = cached
+    return cached
+
+
+def _concept_hits(sentence: tuple[int, list[str], list[str]], concept: Concept) -> list[tuple[int, int]]:
+    """(start, end) token positions in the sentence where the concept appears."""
+    start, lowers, lemmas = sentence
+    words = concept.words
+    out = [(start + i, start + i + 1) for i, (low, lem) in enumerate(zip(lowers, lemmas, strict=True)) if low in words or lem in words]
     for phrase in concept.phrases:
         n = len(phrase)
         for i in range(len(lowers) - n + 1):
-            if tuple(lowers[i : i + n]) == phrase:
-                out.append((sent.start + i, sent.start + i + n))
+            if lowers[i] == phrase[0] and tuple(lowers[i : i + n]) == phrase:
+                out.append((start + i, start + i + n))
     return sorted(out)
 
 
@@ -220,9 +228,14 @@ def _cooccurring(doc: Doc, combo: list[Concept]) -> list[Span]:
     """For each sentence holding every concept: the span from the first to the last of them
     (starting at the first group's word, so negation is checked where the idea starts)."""
     found = []
-    for sent in doc.sents:
-        hits = [_concept_hits(sent, concept) for concept in combo]
-        if not all(hits):
+    for sentence in _sentence_words(doc):
+        hits = []
+        for concept in combo:
+            hit = _concept_hits(sentence, concept)
+            if not hit:
+                break
+            hits.append(hit)
+        if len(hits) < len(combo):
             continue
         first = hits[0][0]
         others = [h[0] for h in hits[1:]]
@@ -582,8 +595,10 @@ def _advance(crule: CompiledRule, row: Row, state: CheckState, p: Pending,
             p.unanchored_hits += 1
         return
     hits = crule.hits(row.msg, state)
+    if crule.unanchored is not None:  # the words that count alone count after the anchor too
+        hits += crule.kept(crule.unanchored.spans(row.msg, state), row.msg, state)
     if hits:
-        p.hits.append((row, hits))
+        p.hits.append((row, sorted(hits, key=lambda s: (s.start, -len(s)))))
 
 
 def run_rules(messages: pd.DataFrame, promises: pd.DataFrame | None = None, facts: Any = None,
