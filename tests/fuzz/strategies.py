@@ -8,11 +8,14 @@ control and bidi characters, blow up one line, or nest markup/JSON/MIME absurdly
 from __future__ import annotations
 
 import os
+import re
 
 from hypothesis import strategies as st
 
 #: per-parser examples in the default run; CHATSIGNALS_FUZZ_EXAMPLES raises it for a long run
 EXAMPLES = int(os.environ.get("CHATSIGNALS_FUZZ_EXAMPLES", "40"))
+#: a long run explores (random seeds, example database); the default run is derandomized
+LONG_RUN = "CHATSIGNALS_FUZZ_EXAMPLES" in os.environ
 
 #: characters that confuse parsers and readers: bidi overrides/isolates, NUL, C1, separators
 HOSTILE_CHARS = (
@@ -109,6 +112,26 @@ def drop_or_repeat_lines(draw: st.DrawFn, data: bytes, _: bytes) -> bytes:
     if draw(st.booleans()):
         return b"\n".join(lines[:a] + lines[b:])
     return b"\n".join(lines[:b] + lines[a:b] * draw(st.integers(2, 50)) + lines[b:])
+
+
+ABSURD_NUMBERS = (
+    b"0", b"00", b"0000", b"0001", b"1012", b"1677", b"2262", b"9999", b"99999", b"13", b"32", b"24",
+    b"61", b"-1", b"99999999999999999999", b"18446744073709551616", b"1e20", b"NaN",
+)
+_DIGITS = re.compile(rb"\d+")
+
+
+@st.composite
+def warp_numbers(draw: st.DrawFn, data: bytes, _: bytes) -> bytes:
+    """Dates and epochs outside every calendar: year 1012 or 99999, month 13, 24:61, 1e20 ms."""
+    spans = [m.span() for m in _DIGITS.finditer(data)]
+    if not spans:
+        return data
+    chosen = sorted(set(draw(st.lists(st.sampled_from(spans), min_size=1, max_size=4))), reverse=True)
+    out = data
+    for a, b in chosen:
+        out = out[:a] + draw(st.sampled_from(ABSURD_NUMBERS)) + out[b:]
+    return out
 
 
 MUTATIONS = (
