@@ -165,8 +165,11 @@ class CompiledPatterns:
         for matcher in (self.phrases, self.lemmas, self.tokens):
             if len(matcher):
                 found += [doc[s:e] for _id, s, e in matcher(doc)]
+        text = doc.user_data.get("chatsignals_text")
+        if text is None:  # Doc.text joins every token again on each access: keep it once
+            text = doc.user_data["chatsignals_text"] = doc.text
         for rx in self.regexes:
-            for m in rx.finditer(doc.text):
+            for m in rx.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                 if span is not None and len(span):
                     found.append(span)
