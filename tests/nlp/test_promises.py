@@ -122,7 +122,10 @@ def test_extract_promises_table() -> None:
     assert (ok["kind"], ok["category"], ok["answers_message_id"]) == ("commitment", "documents", "m1")
     assert "m4" not in set(promises["message_id"])  # the refusal
     shipped = promises[promises["message_id"] == "m5"].iloc[0]
-    assert (shipped["kind"], shipped["value"]) == ("claim", "DHL 1234567890")
+    # the claim is the shipping (checked against the carrier's first scan), the number its value
+    assert (shipped["kind"], shipped["category"], shipped["value"]) == (
+        "claim", "delivery", "DHL 1234567890")
+    assert shipped["deadline_earliest"] == pd.Timestamp("2025-04-02")
 
 
 def test_ids_are_stable_across_runs() -> None:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..table import finalize_promises, stable_id
 from . import classifier
-from .clauses import Cues, cues_of, split_clauses
+from .clauses import Cues, cues_of, normalise, split_clauses
 from .deadlines import Deadline, event_lookup, find_deadline
 from .values import Value, find_amounts, find_documents, find_quantities, find_value, spec_values
 
@@ -85,6 +85,7 @@ _SEND = re.compile(
     r"|issue|issued|show|shared|forward\w*|renew\w*|courier\w*|enclosed|mail)\b|\battached\b"
     r"|\bwith the shipment\b"
 )
+_SHIPPED = re.compile(r"\b(?:shipped|dispatched|delivered|loaded|departed|picked up|sent out)\b")
 _SAMPLE_ACTION = re.compile(
     r"\b(?:send|sent|make|made|making|ship|prepare|ready|out|courier|dhl|fedex|ups|finish|do)\b"
 )
@@ -105,6 +106,9 @@ def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec
     ``hits`` are found outside the deadline words, so "20 days after deposit" is not payment."""
     if "sample" in hits and not _SAME_AS_SAMPLE.search(norm):
         return "sample"
+    if "documents" in hits and _SHIPPED.search(norm) and re.search(r"\btracking\b", norm) \
+            and not _SEND.search(norm):
+        return "delivery"  # "goods shipped today by DHL, tracking 123": the claim is the shipping
     if "documents" in hits and (not _QUALITY_STATE.search(norm) or _SEND.search(norm)
                                 or re.search(r"\bwill\b", norm)):
         return "documents"
@@ -171,7 +175,7 @@ def clause_info(text: str) -> ClauseInfo:
     has_spec = bool(spec_values(text))
     has_value = has_spec or bool(find_amounts(norm) or find_quantities(norm) or find_documents(norm))
     span = find_deadline(text, _PROBE_DATE) if _has_time_words(norm) else None
-    rest = norm if span is None else cues_of(text[:span.start] + " " + text[span.end:]).text
+    rest = norm if span is None else normalise(text[:span.start] + " " + text[span.end:])
     return ClauseInfo(text, norm, cues, frozenset(category_hits(rest)), has_spec, has_value,
                       span is not None)
 
