@@ -59,6 +59,7 @@ SPELLING = {
 NEGATIONS = frozenset("not n't nt never no without cannot nor neither none nobody".split())
 #: "if not paid today", "whether or not": the negation belongs to a condition, not to the hit
 CONDITION_WORDS = frozenset("if or whether unless".split())
+LIMITERS = frozenset("until unless before till".split())
 QUESTION_STARTS = frozenset("do does did is are was were has have had".split())
 _REQUEST = re.compile(
     r"^(?:(?:dear|hi|hello|friend|sir|madam)\W+)*(?:please\W+|kindly\W+)?"
@@ -274,12 +275,16 @@ class Analysed:
 
 
 def is_negated(span: Span) -> bool:
-    """A negation cue in the few tokens before the hit, in the same clause."""
-    sent = span.sent
+    """A negation cue in the few tokens before the hit, in the same clause. "Cannot be released
+    until you pay the fee" negates the release, not the fee: an ``until/unless/before`` between
+    the cue and the hit (or opening the hit) ends the negation's reach."""
+    sent = span.doc[span.start].sent
+    if span.doc[span.start].lower_ in LIMITERS:
+        return False
     i = span.start - 1
     while i >= max(sent.start, span.start - NEGATION_WINDOW):
         tok = span.doc[i]
-        if tok.text in BOUNDARY or tok.text in {".", "!", "?"}:
+        if tok.text in BOUNDARY or tok.text in {".", "!", "?"} or tok.lower_ in LIMITERS:
             return False
         if tok.lower_ in NEGATIONS:
             before = {t.lower_ for t in span.doc[max(sent.start, i - 3) : i]}
