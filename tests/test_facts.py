@@ -197,3 +197,8 @@ def test_as_facts_accepts_dicts_and_names_bad_fields() -> None:
 def test_tab_indented_json_errors_have_lines(tmp_path: Path) -> None:
     path = _write(tmp_path, '{\n\t"events": [\n\t\t{"type": "shipped"}\n\t]\n}\n', "facts.json")
     assert _error(path) == "events[0].date: required field missing (line 3)"
+
+
+def test_payment_in_full_anchors_deposit_deadlines() -> None:
+    facts = Facts.model_validate({"events": [{"date": "2025-01-09", "type": "payment"}]})
+    assert facts.event_date("deposit") == dt.date(2025, 1, 9)

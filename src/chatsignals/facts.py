@@ -36,7 +36,7 @@ EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 
 #: Facts.event_date(kind): the deadline anchors (nlp/deadlines.py) -> event types
 KIND_TO_TYPES: dict[str, tuple[str, ...]] = {
-    "deposit": ("deposit_paid",),
+    "deposit": ("deposit_paid", "payment"),  # "25 days after payment" of an order paid in full
     "balance": ("balance_paid",),
     "payment": ("payment", "deposit_paid"),
     "order": ("order_placed",),

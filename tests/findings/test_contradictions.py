@@ -482,3 +482,61 @@ def test_deadline_before_the_promise_is_a_misread_date() -> None:
     prom = {"m": 1, "category": "delivery", "kind": "commitment", "text": rows[0][2],
             "deadline_earliest": "2019-02-11", "deadline_latest": "2019-02-11", "deadline_anchor": "absolute"}
     assert run(rows, [prom]).empty
+
+
+# --- regressions from the e2e acceptance cases (towels, yoga mats) ------------------------------
+
+TOWELS = [
+    ("2025-01-15 14:20", "seller", "Dear Mike, confirmed. Production time 4 weeks after deposit, the goods will be ready to ship by February 14."),
+    ("2025-02-07 07:45", "seller", "Mike, I am sorry, our dyeing house had a machine breakdown. The goods will be ready by February 28, I promise."),
+    ("2025-02-27 09:31", "seller", "Hello Mike, this is Mehmet from the export department. Cotton yarn arrived late, we need a little more time. Shipment will be March 14 for sure."),
+    ("2025-02-27 14:03", "seller", "Yes Mike, March 14 is final. All 3,000 pcs will be loaded on March 14."),
+    ("2025-03-17 09:05", "seller", "Mike, the truck was not available last week, loading is now March 20. Very sorry."),
+    ("2025-04-18 20:22", "buyer", "Container arrived in Columbus today. We counted 2,600 towels, not 3,000. Four cartons of 100 pcs are missing against the packing list."),
+]
+
+
+def _towel_promises() -> list[dict[str, Any]]:
+    dates = ["2025-02-14", "2025-02-28", "2025-03-14", "2025-03-14", "2025-03-20"]
+    texts = ["the goods will be ready to ship by February 14.", "The goods will be ready by February 28, I promise.",
+             "Shipment will be March 14 for sure.", "All 3,000 pcs will be loaded on March 14.",
+             "loading is now March 20."]
+    return [{"m": i + 1, "category": "delivery", "kind": "commitment", "text": t, "deadline_anchor": "absolute",
+             "deadline_earliest": TOWELS[i][0][:10], "deadline_latest": d}
+            for i, (t, d) in enumerate(zip(texts, dates, strict=True))]
+
+
+def test_towels_shifting_reasons_one_missed_deadline_and_counted_nouns() -> None:
+    facts = facts_of({"order": {"placed": "2025-01-15", "items": [
+        {"name": "bath towel 70x140", "quantity": 3000, "unit": "pcs"}]},
+        "events": [{"date": "2025-03-20", "type": "shipped"}]})
+    found = run(TOWELS, _towel_promises(), facts)
+    shift = rule(found, "delivery.shifting_deadline")["explanation"].iloc[0]
+    assert "moved the same delivery 3 times" in shift and "no reason given" not in shift
+    assert "(reason given: \u201cCotton yarn arrived late\u201d)" in shift
+    assert "2025-03-20 on 2025-03-17 (reason given: \u201cthe truck was not available last week\u201d)" in shift
+    missed = rule(found, "delivery.missed_deadline")
+    assert len(missed) == 1 and missed["message_ids"].iloc[0] == ["whatsapp-1:m3", "whatsapp-1:m4"]
+    assert "confirmed again on 2025-02-27" in missed["explanation"].iloc[0]
+    short = rule(found, "quantity.shortfall")["explanation"].iloc[0]
+    assert "reported 2,600 pcs, 400 pcs (13%) short" in short  # not the "cartons of 100 pcs"
+
+
+def test_carrier_eta_gets_a_week_and_thickness_matches_measure() -> None:
+    rows = [("2025-01-08 10:00", "seller", "Hello Olivia, confirmed. 6mm TPE, 183x61cm, 1000pcs, USD 4500 total."),
+            ("2025-01-31 10:00", "seller", "Goods shipped today by sea, ETA Montreal March 10.")]
+    proms = [{"m": 1, "category": "price", "kind": "claim", "text": "6mm TPE, 183x61cm, 1000pcs, USD 4500 total."},
+             {"m": 2, "category": "delivery", "kind": "commitment", "text": rows[1][2], "deadline_anchor": "absolute",
+              "deadline_earliest": "2025-03-10", "deadline_latest": "2025-03-10"}]
+    facts = facts_of({"order": {"items": [{"name": "TPE yoga mat", "quantity": 1000, "specs": ["6 mm thick"]}]},
+                      "events": [{"date": "2025-03-12", "type": "delivered"},
+                                 {"date": "2025-03-12", "type": "inspection", "quantity_received": 1000,
+                                  "findings": ["150 mats measure 4 mm instead of 6 mm"]}]})
+    found = run(rows, [dict(p) for p in proms], facts)
+    assert rule(found, "delivery.missed_deadline").empty  # ETA two days late: an estimate
+    spec = rule(found, "quality.spec_mismatch")
+    assert spec["message_ids"].iloc[0] == ["whatsapp-1:m1"]
+    assert "but the inspection on 2025-03-12 found 4mm" in spec["explanation"].iloc[0]
+    late = facts_of({"events": [{"date": "2025-03-24", "type": "delivered"}]})
+    later = rule(run(rows, [dict(p) for p in proms], late), "delivery.missed_deadline")
+    assert "14 days late" in later["explanation"].iloc[0]

@@ -156,3 +156,8 @@ def test_offsets_always_quote_the_text(text: str) -> None:
     for spec in find_specs(text):
         assert text[spec.start : spec.end] == spec.raw and spec.raw.strip() == spec.raw
         assert spec.value
+
+
+def test_thickness_and_measured_length_compare_by_unit() -> None:
+    assert _pairs("6 mm thick", "measured 4 mm") == [("6mm", "4mm")]
+    assert _pairs("5 m reels, 2 mm thick", "reels are 5 m") == []  # metres and millimetres differ

@@ -182,6 +182,12 @@ _REPROMISE = re.compile(r"\b(?:delay\w*|sorry|because|due\s+to|postpon\w*|late|u
                         r"|延期|因为", re.I)
 _EXCUSE_PATTERNS = (
     re.compile(r"\b(?:because(?:\s+of)?|due\s+to|caused\s+by|since)\s+([^.,;!?\n]{3,80})", re.I),
+    # the reason stated as a fact: "Cotton yarn arrived late", "the truck was not available",
+    # "our dyeing house had a machine breakdown"
+    re.compile(r"([^.,;!?\n]{2,60}\b(?:arrived|came|was|were|is|are)\s+(?:\w+\s+)?late\b)", re.I),
+    re.compile(r"([^.,;!?\n]{2,60}\b(?:breakdown|broke\s+down|broken|not\s+available|shortage|"
+               r"power\s+cut|strike|typhoon|storm|sick|out\s+of\s+stock|holiday)\b[^.,;!?\n]{0,30})",
+               re.I),
     re.compile(r"([^.,;!?\n]{0,60}\bdelay(?:ed|s)?\b[^.,;!?\n]{0,40})", re.I),
     re.compile(r"因为([^，。；！？\n]{2,40})"),
     re.compile(r"(\bsorry\b[^.;!?\n]{0,80})", re.I),
@@ -201,7 +207,7 @@ _REFUNDS = re.compile(r"\b(?:refund\w*|pay\w*\s+(?:you\s+)?back|money\s+back|com
 _GOODS = re.compile(
     r"\b(?:goods|production|produc(?:e|ing|ed)|order|shipment|ship(?:ping|ped)?|container|cargo|pcs|"
     r"units|factory|bulk|delivery|parcel|package|items?|products?|samples?|reels?|cartons?|pallets?|"
-    r"etd|eta|b/l|tracking)\b|货|生产|订单|工厂", re.I)
+    r"etd|eta|b/l|tracking|load(?:ing|ed)?|truck|vessel|booking)\b|货|生产|订单|工厂|装柜", re.I)
 #: a deadline further than this from the promise is a misread date, not a lead time
 _MAX_HORIZON_DAYS = 366
 #: a deadline is only checked against the records when the promise says what is due by it: the
@@ -225,17 +231,22 @@ class Window:
     latest: Date
     working: bool
     stage: str
+    estimate: bool = False  # "ETA March 10": a carrier's estimate, not a promised date
 
     @cached_property
     def plausible_latest(self) -> Date:
         """The last day a fair reading allows: a working-day count may start the next day and a
-        T/T payment takes up to two working days to arrive, so those windows get that slack."""
-        if not self.working:
-            return self.latest
-        slack = 1 + (2 if str(self.promise.deadline_anchor) in _PAYMENT_ANCHORS else 0)
-        return cncal.add_working_days(self.latest, slack)
+        T/T payment takes up to two working days to arrive, so those windows get that slack; a
+        carrier's ETA is an estimate that routinely moves by days, so it gets a week."""
+        latest = self.latest
+        if self.working:
+            slack = 1 + (2 if str(self.promise.deadline_anchor) in _PAYMENT_ANCHORS else 0)
+            latest = cncal.add_working_days(latest, slack)
+        return latest + dt.timedelta(days=_ESTIMATE_SLACK_DAYS) if self.estimate else latest
 
 
+_ESTIMATE = re.compile(r"\b(?:eta|etd|estimated|expected|approx\w*|around|about)\b|预计", re.I)
+_ESTIMATE_SLACK_DAYS = 7
 _START = re.compile(r"\b(?:start\w*|begin\w*|began|arrange\s+production)\b|开始|开工", re.I)
 _CLAUSE = re.compile(r"[^,;.!?\n，。；！？]+")
 
@@ -290,7 +301,8 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
             continue  # a deadline before the promise, or years after it, is a misread date
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
         stage = _stage(str(p.text)) if category == "delivery" else category
-        out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage))
+        out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage,
+                          bool(_ESTIMATE.search(str(p.text)))))
     out.sort(key=lambda w: (w.day, _ts_key(w.promise.timestamp)))
     return out
 
@@ -308,14 +320,16 @@ def _superseded(w: Window, later: list[Window]) -> bool:
 
 
 def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
+    """One finding per missed deadline: "March 14 for sure" then "yes, March 14 is final" is one
+    deadline said twice, cited together."""
     windows = _windows(ctx)
-    seen: set[str] = set()
+    missed: dict[tuple[str, Date], list[Window]] = {}
     for i, w in enumerate(windows):
-        if str(w.promise.message_id) in seen or _superseded(w, windows[i + 1:]):
-            continue
-        row = _missed(ctx, w)
+        if not _superseded(w, windows[i + 1:]):
+            missed.setdefault((w.stage, w.latest), []).append(w)
+    for group in missed.values():
+        row = _missed(ctx, group[0], group[1:])
         if row is not None:
-            seen.add(str(w.promise.message_id))
             yield row
 
 
@@ -333,7 +347,7 @@ _STAGE_EVENT = {"arrival": ("delivery", "delivery"), "dispatch": ("shipment", "s
                 "refund": ("refund", "refund payment")}
 
 
-def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
+def _missed(ctx: Context, w: Window, restated: list[Window] | None = None) -> dict[str, Any] | None:
     kind, noun = _STAGE_EVENT[w.stage]
     event = ctx.book.first(kind)
     balance = ctx.book.first("balance", source="facts")
@@ -360,13 +374,18 @@ def _missed(ctx: Context, w: Window) -> dict[str, Any] | None:
                    f"{_plural(days, 'day')} after the deadline")
         mids = [w.promise.message_id]
     counted = " (China working days)" if w.working else ""
+    restated = [r for r in restated or [] if str(r.promise.message_id) != str(w.promise.message_id)]
+    again = ", ".join(dict.fromkeys(r.day.isoformat() for r in restated))
+    repeat = f"; confirmed again on {again}" if again else ""
     explanation = (f"On {w.day.isoformat()} the seller promised {_quote(w.promise.text)} "
-                   f"(deadline {w.latest.isoformat()}{counted}), but {outcome}.")
+                   f"(deadline {w.latest.isoformat()}{counted}{repeat}), but {outcome}.")
+    mids = [mids[0], *(r.promise.message_id for r in restated), *mids[1:]]
     base = {"firm": 0.9, "hedged": 0.65, "conditional": 0.8}.get(str(w.promise.strength), 0.75)
     severity = "high" if days >= 14 else "medium" if days >= 3 else "low"
     rule_id = "refund.missed_deadline" if w.stage == "refund" else "delivery.missed_deadline"
     return _finding(ctx, rule_id, severity, f"{'Refund' if w.stage == 'refund' else 'Delivery'} "
-                    f"deadline missed by {_plural(days, 'day')}", explanation, mids, [w.promise.promise_id],
+                    f"deadline missed by {_plural(days, 'day')}", explanation, mids,
+                    [w.promise.promise_id, *(r.promise.promise_id for r in restated)],
                     base * min(1.0, 0.55 + 0.05 * days), str(w.promise.text))
 
 
@@ -385,7 +404,9 @@ def _excuse(text: str) -> str | None:
         if m:
             reason = " ".join(m.group(1).split())
             reason = re.sub(r"\s+(?:so|then|and\s+(?:we|the)|we|i|the\s+goods|goods|will)\b.*$", "",
-                            reason, flags=re.I).strip(" ,")
+                            reason, flags=re.I)
+            reason = re.sub(r"^(?:(?:hi|hello|dear|sorry|i\s+am\s+sorry|mike|tom)\W+)+", "",
+                            reason.strip(" ,"), flags=re.I).strip(" ,")
             if reason:
                 return reason
     return None
@@ -611,8 +632,9 @@ def _promised_specs(ctx: Context) -> list[Stated]:
         specs = [s for line in lines for s in find_specs(line)]
         if specs:
             out.append(Stated(specs, None, None, None, "; ".join(lines), "the order"))
-    pr = ctx.promises
-    for p in pr[pr["category"] == "quality"].itertuples(index=False):
+    # every promise row, not only quality ones: "6mm TPE, 183x61cm, USD 4500 total" is filed as
+    # a price claim but states specs all the same
+    for p in ctx.promises.itertuples(index=False):
         specs = find_specs(str(p.text))
         if specs:
             out.append(Stated(specs, ctx.promise_day(p), str(p.message_id), str(p.promise_id),
@@ -626,7 +648,7 @@ def _observed_specs(ctx: Context) -> list[Stated]:
     out = []
     if ctx.facts is not None:
         for ev in ctx.facts.events_of("inspection"):
-            specs = [s for line in ev.findings for s in find_specs(line)]
+            specs = [s for line in ev.findings for s in _observations(line, False, None)]
             if specs:
                 out.append(Stated(specs, ev.day, None, None, "; ".join(ev.findings),
                                   f"the inspection on {ev.day.isoformat()}"))
@@ -647,15 +669,19 @@ _REQUEST = re.compile(r"\b(?:need|want|would\s+like|require\w*|can\s+you|could\s
 
 
 def _message_observations(text: str, from_buyer: bool) -> list[Spec]:
-    """Specs a message reports as found: questions, a buyer's requests ("we need IP67") and
-    references to the promise ("not 304 as you promised") are dropped."""
+    return _observations(text, from_buyer, _MESSAGE_ATTRIBUTES)
+
+
+def _observations(text: str, from_buyer: bool, attributes: frozenset[str] | None) -> list[Spec]:
+    """Specs a text reports as found: questions, a buyer's requests ("we need IP67") and
+    references to the promise ("4 mm instead of 6 mm", "not 304 as you promised") are dropped."""
     specs: list[Spec] = []
     for m in re.finditer(r"[^.!?\n。！？]+[.!?。！？]?", text):
         sentence = m.group(0)
         if "?" in sentence or "？" in sentence or (from_buyer and _REQUEST.search(sentence)):
             continue
         cleaned = _REFERENCE.sub(lambda r: " " * len(r.group(0)), sentence)
-        specs.extend(s for s in find_specs(cleaned) if s.attribute in _MESSAGE_ATTRIBUTES)
+        specs.extend(s for s in find_specs(cleaned) if attributes is None or s.attribute in attributes)
     return specs
 
 
@@ -791,18 +817,48 @@ def _received(ctx: Context, unit: str) -> Iterator[tuple[float, Date | None, str
                 yield (ev.quantity_received, ev.day, f"the {ev.type} on {ev.day.isoformat()} counted",
                        f"quantity_received: {ev.quantity_received:g}", None)
     placed = ctx.book.event_date("order")
+    item_words = _item_words(ctx)
     for msg in ctx.messages:
         if msg.is_system or "?" in msg.text or not _RECEIPT.search(msg.text) or _PART.search(msg.text):
             continue
         if placed is not None and (msg.day is None or msg.day < placed):
             continue
-        for m in QUANTITY_RE.finditer(msg.text):
-            if UNITS[m["u"].lower()] == unit and _RECEIPT.search(msg.text[max(0, m.start() - 50):m.end() + 30]):
-                who = "the buyer" if msg.from_buyer else "the seller"
-                day = msg.day.isoformat() if msg.day else "?"
-                yield (float(m["n"].replace(",", "")), msg.day, f"on {day} {who} reported",
-                       msg.text, msg.message_id)
-                break
+        got = _count_in(msg.text, unit, item_words)
+        if got is not None:
+            who = "the buyer" if msg.from_buyer else "the seller"
+            day = msg.day.isoformat() if msg.day else "?"
+            yield got, msg.day, f"on {day} {who} reported", msg.text, msg.message_id
+
+
+_PACK_SIZE = re.compile(r"\b(?:cartons?|boxes|box|bags?|packs?|ctns?|bundles?|rolls?)\s+of\s*$", re.I)
+
+
+def _item_words(ctx: Context) -> list[str]:
+    """Nouns of the ordered items ("towel" from "bath towel 70x140"): a count may name the goods
+    instead of a unit ("we counted 2,600 towels")."""
+    if ctx.facts is None:
+        return []
+    words = {w.casefold().rstrip("s") for i in ctx.facts.order.items
+             for w in re.findall(r"[A-Za-z]{4,}", i.name or "")}
+    return sorted(words)
+
+
+def _count_in(text: str, unit: str, item_words: list[str]) -> float | None:
+    """The first count of the goods received in ``text``: "N pcs" or "N <item noun>s", not a pack
+    size ("cartons of 100 pcs") and only near a receipt word."""
+    found: list[tuple[int, float]] = []
+    for m in QUANTITY_RE.finditer(text):
+        if UNITS[m["u"].lower()] == unit and not _PACK_SIZE.search(text[max(0, m.start() - 20):m.start()]):
+            found.append((m.start(), float(m["n"].replace(",", ""))))
+    if item_words:
+        nouns = "|".join(re.escape(w) for w in item_words)
+        for m in re.finditer(rf"(?<![\w.,])(\d{{1,3}}(?:,\d{{3}})+|\d+)\s+(?:\w+\s+)?(?:{nouns})(?:e?s)?\b",
+                             text, re.I):
+            found.append((m.start(), float(m.group(1).replace(",", ""))))
+    for start, count in sorted(found):
+        if _RECEIPT.search(text[max(0, start - 50):start + 40]):
+            return count
+    return None
 
 
 # --- price --------------------------------------------------------------------------------------
@@ -917,9 +973,12 @@ def _facts_account(ctx: Context) -> BankAccount | None:
     acct = ctx.facts.order.payment_account if ctx.facts is not None else None
     if acct is None:
         return None
+    iban, account = acct.iban, acct.account
+    if not iban and account and re.fullmatch(r"[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{10,40}", account.strip()):
+        iban, account = account, None  # an IBAN written in the account field
     out = BankAccount(
-        iban=re.sub(r"\s+", "", acct.iban).upper() if acct.iban else None,
-        account=re.sub(r"\D", "", acct.account) if acct.account else None,
+        iban=re.sub(r"\s+", "", iban).upper() if iban else None,
+        account=re.sub(r"\D", "", account) if account else None,
         swift=acct.swift.replace(" ", "").upper() if acct.swift else None,
         beneficiary=acct.beneficiary, bank=acct.bank,
     )

@@ -427,6 +427,9 @@ def spec_key(spec: Spec) -> tuple[str, str]:
         return ("material_grade", spec.value.split(" ", 1)[-1])
     if spec.attribute == "condition":
         return ("condition", _CONDITION_GROUP.get(spec.value, spec.value))
+    if spec.attribute in ("length", "thickness"):
+        # "6 mm thick" and a measured "4 mm" answer the same question; "5 m" reels another one
+        return ("measure", re.sub(r"[\d.]+", "", spec.value))
     return (spec.attribute, "")
 
 
