@@ -366,11 +366,21 @@ def _edited(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     rows = np.flatnonzero(marked)
     if len(rows):
         values = text.take(pa.array(rows)).to_pylist()
-        cut = [_EDITED.sub("", v) or v for v in values]
+        cut = [_cut_edited(v) for v in values]
         mask = np.zeros(len(text), dtype=bool)
         mask[rows] = True
         text = pc.replace_with_mask(text, pa.array(mask), pa.array(cut, type=text.type))
     return text, marked
+
+
+def _cut_edited(text: str) -> str:
+    """The text without its appended edit marker (and the spaces before it); the marker alone
+    stays, as there is nothing else to show."""
+    m = _EDITED.search(text)
+    if m is None:
+        return text
+    kept = text[: m.start()].rstrip(" \t" + MARKS)
+    return kept or text
 
 
 def _senders(
