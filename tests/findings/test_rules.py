@@ -242,3 +242,12 @@ def test_empty_and_system_rows():
     msgs = conversation(("system", "Messages are end-to-end encrypted. pay now"))
     msgs["is_system"] = True
     assert run_rules(msgs).empty
+
+
+def test_hard_wrapped_email_sentence_is_read_whole():
+    text = ("Dear Tom,\n\nSorry to inform you, our company account is under tax audit now and can not\n"
+            "receive payment. Please pay the balance to our new account below.")
+    found = run_rules(conversation(("seller", text)))
+    row = found[found["rule_id"] == "payment.account_change_request"].iloc[0]
+    assert "can not receive payment" in row["explanation"]
+    assert "\n" not in row["evidence"]

@@ -79,7 +79,7 @@ class CheckState:
             )
             if acct.iban or acct.account or acct.swift:
                 state.known_accounts.append(acct)
-            state.supplier_country = acct.country
+            state.supplier_country = acct.country or country_code(get_path(pa, "country"))
             state.supplier_beneficiary = beneficiary
         return state
 
@@ -93,6 +93,24 @@ class CheckState:
             self.supplier_country = account.country
         if self.supplier_beneficiary is None and account.beneficiary and is_company(account.beneficiary):
             self.supplier_beneficiary = account.beneficiary
+
+
+COUNTRY_NAMES = {
+    "china": "CN", "mainland china": "CN", "prc": "CN", "hong kong": "HK", "singapore": "SG",
+    "taiwan": "TW", "germany": "DE", "turkey": "TR", "united arab emirates": "AE", "uae": "AE",
+    "malaysia": "MY", "thailand": "TH", "vietnam": "VN", "india": "IN", "united states": "US",
+    "usa": "US", "united kingdom": "GB", "uk": "GB",
+}
+
+
+def country_code(value: Any) -> str | None:
+    """An ISO code from the facts' ``payment_account.country`` ("CN", "China", "Hong Kong")."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    return COUNTRY_NAMES.get(text.casefold())
 
 
 def get_path(obj: Any, *path: str) -> Any:
@@ -125,9 +143,19 @@ def bank_account_change(text: str, state: CheckState) -> list[Span]:
     account = account_from_details(extract_bank_details(text))
     if account is None or not state.known_accounts:
         return []
-    if any(not account.differences(known) for known in state.known_accounts):
+    if any(same_account(account, known) for known in state.known_accounts):
         return []
     return _account_spans(account.details, ("iban", "account", "swift"))
+
+
+def same_account(a: BankAccount, b: BankAccount) -> bool:
+    """Same destination by what identifies it: IBAN, else account number, else SWIFT. A
+    beneficiary spelled differently ("Co., Ltd" vs "Co. Ltd.") is not another account."""
+    for name in ("iban", "account", "swift"):
+        x, y = getattr(a, name), getattr(b, name)
+        if x and y:
+            return bool(re.sub(r"\W", "", x).upper() == re.sub(r"\W", "", y).upper())
+    return True  # nothing comparable: no evidence of a change
 
 
 def bank_person_beneficiary(text: str, state: CheckState) -> list[Span]:

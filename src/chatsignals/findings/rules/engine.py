@@ -127,12 +127,27 @@ def analyse(text: str) -> tuple[Doc, Doc]:
     """(original tokens, normalised doc with lemmas and sentences), aligned token for token."""
     nlp = get_nlp()
     original = nlp.tokenizer(text)
-    words = [normal_word(t.text) or t.text for t in original]
+    words = [_word(t, text) for t in original]
     spaces = [bool(t.whitespace_) for t in original]
     doc = Doc(nlp.vocab, words=words, spaces=spaces)
     for _name, proc in nlp.pipeline:
         doc = proc(doc)
     return original, doc
+
+
+WRAPPED_LINE = 60  # a line this long that ends without punctuation was wrapped by a mail client
+
+
+def _word(tok: Any, text: str) -> str:
+    """The normalised word; a single line break inside hard-wrapped e-mail prose becomes a space
+    so the wrapped sentence stays one sentence (chat lines are short and keep their breaks)."""
+    if tok.is_space and tok.text.count("\n") == 1:
+        line_start = text.rfind("\n", 0, tok.idx) + 1
+        line = text[line_start : tok.idx].rstrip()
+        if len(line) >= WRAPPED_LINE and line[-1:].isalnum() or line.endswith(","):
+            return " "
+        return tok.text
+    return normal_word(tok.text) or tok.text
 
 
 def _pattern_doc(phrase: str) -> Doc:
@@ -268,7 +283,7 @@ class Analysed:
 
     def sentence(self, span: Span) -> str:
         sent = span.sent
-        text = self.original[sent.start : sent.end].text.strip()
+        text = " ".join(self.original[sent.start : sent.end].text.split())
         if len(text) > QUOTE_MAX:
             text = text[: QUOTE_MAX - 1].rstrip() + "…"
         return text
@@ -471,7 +486,7 @@ def _finding(crule: CompiledRule, rows: list[tuple[Row, list[Span]]], anchor_ids
     for row, hits in rows:
         assert row.msg is not None
         for h in hits:
-            words = row.msg.quote(h)
+            words = " ".join(row.msg.quote(h).split())
             if words not in evidence:
                 evidence.append(words)
     message_ids = list(dict.fromkeys([*anchor_ids, *(r.message_id for r, _ in rows)]))
