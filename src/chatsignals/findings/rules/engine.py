@@ -144,7 +144,7 @@ def _word(tok: Any, text: str) -> str:
     if tok.is_space and tok.text.count("\n") == 1:
         line_start = text.rfind("\n", 0, tok.idx) + 1
         line = text[line_start : tok.idx].rstrip()
-        if len(line) >= WRAPPED_LINE and line[-1:].isalnum() or line.endswith(","):
+        if (len(line) >= WRAPPED_LINE and line[-1:].isalnum()) or line.endswith(","):
             return " "
         return tok.text
     return normal_word(tok.text) or tok.text
