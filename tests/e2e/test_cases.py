@@ -205,5 +205,9 @@ def test_promise(case: str, item: int, e2e_root: Path) -> None:
     if "deadline_latest" in want:
         got = {_day(v) for v in rows["deadline_latest"]}
         assert want["deadline_latest"] in got, got
+    if "deadline_latest_between" in want:
+        low, high = want["deadline_latest_between"]
+        got = {_day(v) for v in rows["deadline_latest"]}
+        assert any(d is not None and low <= d <= high for d in got), got
     if "value_contains" in want:
         assert rows["value"].fillna("").str.contains(want["value_contains"], regex=False).any()
