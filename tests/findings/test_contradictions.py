@@ -115,10 +115,14 @@ def test_event_anchored_working_days_resolved_from_facts() -> None:
     assert run(rows, [dict(prom)], facts_of({"events": [{"date": "2025-04-12", "type": "shipped"}]})).empty
 
 
-def test_late_balance_payment_explains_late_dispatch() -> None:
+def test_late_balance_payment_explains_late_dispatch_only_when_goods_were_ready() -> None:
     facts = facts_of({"events": [{"date": "2025-04-10", "type": "balance_paid"},
                                  {"date": "2025-04-12", "type": "shipped"}]})
-    assert rule(run(PRODUCTION, [dict(d) for d in DEADLINES], facts), "delivery.missed_deadline").empty
+    ready = [*PRODUCTION, ("2025-04-04 09:00", "seller", "Dear, goods are ready, pls arrange the balance")]
+    assert rule(run(ready, [dict(d) for d in DEADLINES], facts), "delivery.missed_deadline").empty
+    # no word of readiness: the buyer paid when the seller finally had the goods
+    late = rule(run(PRODUCTION, [dict(d) for d in DEADLINES], facts), "delivery.missed_deadline")
+    assert "7 days late" in late["explanation"].iloc[0]
 
 
 # --- delivery.shifting_deadline ---------------------------------------------------------------------
@@ -540,3 +544,16 @@ def test_carrier_eta_gets_a_week_and_thickness_matches_measure() -> None:
     late = facts_of({"events": [{"date": "2025-03-24", "type": "delivered"}]})
     later = rule(run(rows, [dict(p) for p in proms], late), "delivery.missed_deadline")
     assert "14 days late" in later["explanation"].iloc[0]
+
+
+def test_steel_grade_and_thickness_from_an_xrf_report() -> None:
+    rows = [("2025-02-24 10:00", "seller", "All our work tables are SUS304 food grade stainless steel, "
+             "top 1.2mm thickness, undershelf 1.0mm, adjustable feet.")]
+    proms = [{"m": 1, "category": "quality", "kind": "claim", "text": rows[0][2]}]
+    facts = facts_of({"order": {"items": [{"name": "work table", "specs": ["SUS304 food grade", "1.2 mm top"]}]},
+                      "events": [{"date": "2025-06-02", "type": "inspection", "findings": [
+                          "XRF on 10 tables: Ni 1.0-1.2%, Mn 7.1-7.6%: grade 201, not SUS304",
+                          "table tops measure 1.0 mm, not 1.2 mm"]}]})
+    text = rule(run(rows, proms, facts), "quality.spec_mismatch")["explanation"].iloc[0]
+    # decimals do not end sentences: no "2mm" out of "1.2 mm"
+    assert "found 201 stainless steel, 1mm" in text and "2mm" not in text

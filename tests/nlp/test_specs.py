@@ -161,3 +161,10 @@ def test_offsets_always_quote_the_text(text: str) -> None:
 def test_thickness_and_measured_length_compare_by_unit() -> None:
     assert _pairs("6 mm thick", "measured 4 mm") == [("6mm", "4mm")]
     assert _pairs("5 m reels, 2 mm thick", "reels are 5 m") == []  # metres and millimetres differ
+
+
+def test_grade_named_without_the_word_stainless() -> None:
+    assert _triples("XRF shows grade 201, not SUS304") == [
+        ("material_grade", "201 stainless steel", False), ("material_grade", "304 stainless steel", True)
+    ]
+    assert _triples("Our material is 304, see the MTC.") == [("material_grade", "304 stainless steel", False)]

@@ -30,7 +30,7 @@ from ..nlp.deadlines import EVENT_KINDS, find_deadline
 from ..nlp.specs import Spec, compare_specs, find_specs, spec_key
 from ..nlp.values import AMOUNT_RE, CURRENCIES, QUANTITY_RE, UNITS
 from ..table import finalize_findings, finalize_promises, stable_id
-from .message_events import EventBook, local_day, message_events
+from .message_events import SENTENCE, EventBook, local_day, message_events
 
 KIND = "contradiction"
 Date = dt.date
@@ -351,10 +351,9 @@ def _missed(ctx: Context, w: Window, restated: list[Window] | None = None) -> di
     kind, noun = _STAGE_EVENT[w.stage]
     event = ctx.book.first(kind)
     balance = ctx.book.first("balance", source="facts")
-    if w.stage == "dispatch" and balance is not None:
-        paid = pd.Timestamp(balance["date"]).date()
-        if paid > w.latest:
-            return None  # goods leave after the balance: the buyer's own later payment explains it
+    if w.stage == "dispatch" and balance is not None and _day(balance["date"]) > w.latest \
+            and _ready_before(ctx, w):
+        return None  # ready in time, waiting for the buyer's balance: the late payment explains it
     limit = w.plausible_latest
     if event is not None:
         happened = pd.Timestamp(event["date"]).date()
@@ -387,6 +386,21 @@ def _missed(ctx: Context, w: Window, restated: list[Window] | None = None) -> di
                     f"deadline missed by {_plural(days, 'day')}", explanation, mids,
                     [w.promise.promise_id, *(r.promise.promise_id for r in restated)],
                     base * min(1.0, 0.55 + 0.05 * days), str(w.promise.text))
+
+
+_ASKS_BALANCE = re.compile(
+    r"\b(?:pls|please|kindly)\s+(?:arrange|pay|transfer|send)\s+(?:the\s+)?(?:balance|rest\s+payment)|"
+    r"\bbalance\s+(?:payment\s+)?(?:now|please|pls)\b|请.{0,4}(?:付|安排).{0,2}尾款", re.I)
+
+
+def _ready_before(ctx: Context, w: Window) -> bool:
+    """The seller said the goods were ready, or asked for the balance, by the deadline: then a
+    dispatch after the buyer's later balance payment is not the seller's delay."""
+    return any(
+        not m.from_buyer and m.day is not None and w.day <= m.day <= w.plausible_latest
+        and (_PRODUCTION_DONE.search(m.text) or _ASKS_BALANCE.search(m.text))
+        for m in ctx.messages
+    )
 
 
 def _looked_until(ctx: Context) -> tuple[Date, str]:
@@ -467,7 +481,7 @@ def shifting_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
 
 _PRODUCTION_DONE = re.compile(
     r"\bproduction\s+(?:is\s+|was\s+|has\s+been\s+)?(?:finished|completed|done|over)\b|"
-    r"\bgoods\s+(?:are\s+)?(?:all\s+)?ready\b|\bfinished\s+production\b|生产完成|已经做好|做好了", re.I)
+    r"\bgoods\s+(?:are|is)\s+(?:all\s+|now\s+|already\s+)?ready\b(?!\s+(?:by|on|before)\b)|\\bgoods\\s+(?:already|now)\\s+ready\\b|\bfinished\s+production\b|生产完成|已经做好|做好了", re.I)
 _STILL_PRODUCING = re.compile(
     r"\bstill\s+(?:in\s+)?produc\w*|\bproduction\s+(?:is\s+)?(?:not\s+(?:yet\s+)?(?:finished|done|"
     r"complete\w*)|delay\w*|in\s+progress)|\bnot\s+(?:yet\s+)?(?:finished|ready)\b|\b(?:chips?|"
@@ -676,7 +690,7 @@ def _observations(text: str, from_buyer: bool, attributes: frozenset[str] | None
     """Specs a text reports as found: questions, a buyer's requests ("we need IP67") and
     references to the promise ("4 mm instead of 6 mm", "not 304 as you promised") are dropped."""
     specs: list[Spec] = []
-    for m in re.finditer(r"[^.!?\n。！？]+[.!?。！？]?", text):
+    for m in SENTENCE.finditer(text):
         sentence = m.group(0)
         if "?" in sentence or "？" in sentence or (from_buyer and _REQUEST.search(sentence)):
             continue

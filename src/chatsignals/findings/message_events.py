@@ -55,7 +55,8 @@ _CLAIMS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _BL_ATTACHMENT = re.compile(r"(?:^|[^a-z])(?:b[/_-]?l|bill[\s_-]*of[\s_-]*lading|提单)(?:[^a-z]|$)", re.I)
 _BL_TEXT = re.compile(r"\b(?:b/l|bill of lading)\b.{0,30}\b(?:attached|enclosed|here|copy)\b|"
                       r"\b(?:attached|enclosed|here is)\b.{0,30}\b(?:b/l|bill of lading)\b", re.I)
-_SENTENCE = re.compile(r"[^.!?\n。！？]+[.!?。！？]?")
+#: a sentence: up to . ! ? or a line end, but a decimal point ("USD 2.80", "1.2 mm") is no end
+SENTENCE = re.compile(r"(?:[^.!?\n。！？]|(?<=\d)\.(?=\d))+[.!?。！？]?")
 _DATE_RE = re.compile(rf"(?<![\w/.])(?:on\s+)?({DATE})(?![\w/])", re.IGNORECASE)
 
 
@@ -88,7 +89,7 @@ def _claimed_day(sentence: str, sent: dt.date) -> dt.date:
 
 def _sentence_events(text: str, sent: dt.date) -> list[tuple[str, dt.date, str]]:
     found: list[tuple[str, dt.date, str]] = []
-    for m in _SENTENCE.finditer(text):
+    for m in SENTENCE.finditer(text):
         sentence = m.group(0).strip()
         if not sentence or re.search(r"[?？]|\b(?:did|have|has)\s+you\b", sentence, re.I):
             continue  # questions state nothing

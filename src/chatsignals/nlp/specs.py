@@ -178,6 +178,12 @@ _PATTERNS: tuple[_Pattern, ...] = (
         lambda m: f"{m.group(1).upper()} stainless steel",
     ),
     _p(
+        # "grade 201", "material is 304": the stainless grade named without the word stainless
+        "material_grade",
+        rf"(?<![A-Za-z])(?:grade|material(?:\s+is)?|type)\s*:?\s*({_STAINLESS_GRADES})(?![0-9A-Za-z])",
+        lambda m: f"{m.group(1).upper()} stainless steel",
+    ),
+    _p(
         "material_grade",
         rf"(?<![0-9])({_ALU_GRADES})(?:-T\d+)?\s*(?:alumin(?:i)?um|alloy|铝)",
         lambda m: f"{m.group(1)} aluminium",
