@@ -556,4 +556,4 @@ def test_steel_grade_and_thickness_from_an_xrf_report() -> None:
                           "table tops measure 1.0 mm, not 1.2 mm"]}]})
     text = rule(run(rows, proms, facts), "quality.spec_mismatch")["explanation"].iloc[0]
     # decimals do not end sentences: no "2mm" out of "1.2 mm"
-    assert "found 201 stainless steel, 1mm" in text and "2mm" not in text
+    assert "found 201 stainless steel, 1mm (" in text and " 2mm" not in text
