@@ -1,6 +1,7 @@
 """The trained half of promise detection: scikit-learn models over n-grams plus grammar cues.
 
-Two linear models share one feature layout (a ``ColumnTransformer`` over a two-column frame):
+Two linear models share one fitted feature layout (a ``ColumnTransformer`` over a two-column
+frame, computed once per batch for both):
 word 1-2-gram and character 2-5-gram TF-IDF of the clause, and the clause's grammar cues and rule
 decision as binary tokens (``cue_future``, ``rule_label_claim``, ``hit_documents``...). The cues
 carry what the small labelled set cannot teach (a modal, a refusal, a deadline); the n-grams learn
@@ -30,7 +31,6 @@ TRUSTED_TYPES = [
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.feature_extraction.text.CountVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.pipeline.Pipeline",
     "numpy.float64",
     "numpy.int64",
     "numpy.dtype",
@@ -70,14 +70,12 @@ def frame(rows: list[FeatureRow]) -> pd.DataFrame:
     )
 
 
-def build_pipeline(c: float = 4.0, cue_weight: float = 1.5) -> Any:
-    """A fresh, untrained pipeline (used by :mod:`.training`)."""
+def build_features(cue_weight: float = 1.5) -> Any:
+    """A fresh, unfitted feature layout (shared by both models, computed once per batch)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
 
-    features = ColumnTransformer(
+    return ColumnTransformer(
         [
             ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1), "text"),
             ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
@@ -86,21 +84,28 @@ def build_pipeline(c: float = 4.0, cue_weight: float = 1.5) -> Any:
         ],
         transformer_weights={"word": 1.0, "char": 1.0, "cues": cue_weight},
     )
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-    return Pipeline([("features", features), ("model", model)])
+
+
+def build_classifier(c: float) -> Any:
+    """A fresh linear model (balanced classes: claims and rare categories are few)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
 
 
 class PromiseModel:
-    """The loaded label and category pipelines."""
+    """The fitted feature layout and the label and category models on top of it."""
 
-    def __init__(self, label: Any, category: Any | None, meta: dict[str, Any] | None = None) -> None:
+    def __init__(self, features: Any, label: Any, category: Any | None,
+                 meta: dict[str, Any] | None = None) -> None:
+        self.features = features
         self.label = label
         self.category = category
         self.meta = meta or {}
 
     def predict(self, rows: list[FeatureRow]) -> list[Prediction]:
-        """Label (with its probability) and category for each clause."""
-        x = frame(rows)
+        """Label (with its probability) and category probabilities for each clause."""
+        x = self.features.transform(frame(rows))
         proba = self.label.predict_proba(x)
         classes = list(self.label.classes_)
         cat_probas: list[dict[str, float] | None] = [None] * len(rows)
@@ -119,7 +124,8 @@ class PromiseModel:
         import skops.io as sio
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        sio.dump({"label": self.label, "category": self.category, "meta": self.meta}, path)
+        sio.dump({"features": self.features, "label": self.label, "category": self.category,
+                  "meta": self.meta}, path)
         return path
 
 
@@ -146,7 +152,9 @@ def read_model(path: str | os.PathLike[str]) -> PromiseModel:
     if untrusted:
         raise ValueError(f"{path}: refusing to load untrusted types {untrusted}")
     blob = sio.load(path, trusted=TRUSTED_TYPES)
-    return PromiseModel(blob["label"], blob.get("category"), blob.get("meta"))
+    if not isinstance(blob, dict) or "features" not in blob or "label" not in blob:
+        raise ValueError(f"{path}: not a chatsignals promise model")
+    return PromiseModel(blob["features"], blob["label"], blob.get("category"), blob.get("meta"))
 
 
 @lru_cache(maxsize=1)

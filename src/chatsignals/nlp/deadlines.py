@@ -455,6 +455,16 @@ def _lead_time(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
 # --- entry points -------------------------------------------------------------------------------
 
 
+def _gate_regex() -> re.Pattern[str]:
+    words = sorted({w for _, _, needs in _PATTERNS for w in needs if w != DIGIT}, key=len,
+                   reverse=True)
+    # a lookahead finds every gate word, also one inside another ("day" in "today")
+    return re.compile("(?=(" + "|".join(re.escape(w) for w in words) + r"|\d))")
+
+
+_GATE = _gate_regex()
+
+
 def event_lookup(events: Any) -> EventLookup:
     """A ``kind -> date`` function from a facts object (``event_date(kind)``), a plain dict
     {kind: date | "YYYY-MM-DD"} or None. ``payment`` falls back to ``deposit`` and vice versa."""
@@ -493,10 +503,9 @@ def _candidates(text: str) -> tuple[tuple[tuple[int, int, int], Handler, re.Matc
     The spans do not depend on the message date, so they are found once per distinct text; only
     the cheap resolution to dates runs per message."""
     found = []
-    low = text.lower()
-    digit = any(ch.isdigit() for ch in low)
+    present = {DIGIT if w.isdigit() else w for w in _GATE.findall(text.lower())}
     for rank, (regex, handler, needs) in enumerate(_PATTERNS):
-        if needs and not any(w in low if w != DIGIT else digit for w in needs):
+        if needs and present.isdisjoint(needs):
             continue
         for m in regex.finditer(text):
             found.append(((m.start(), -(m.end() - m.start()), rank), handler, m))

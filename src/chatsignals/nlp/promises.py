@@ -32,6 +32,7 @@ from ..table import finalize_promises, stable_id
 from . import classifier
 from .clauses import Cues, cues_of, normalise, split_clauses
 from .deadlines import Deadline, event_lookup, find_deadline
+from .pipeline import _EMOJI
 from .values import Value, find_amounts, find_documents, find_quantities, find_value, spec_values
 
 # --- category words -----------------------------------------------------------------------------
@@ -520,7 +521,14 @@ def _prime_sentences(texts: list[str]) -> None:
     """Split many distinct texts with ``nlp.pipe`` (batched) and fill the per-text cache."""
     from .pipeline import get_nlp
 
-    todo = [t for t in dict.fromkeys(texts) if _TRIGGER.search(t)]
+    todo = []
+    for text in dict.fromkeys(texts):
+        if not _TRIGGER.search(text):
+            continue
+        if _one_sentence(text):  # cheap prefilter: most chat lines are one sentence
+            _CLAUSE_CACHE[text] = _clauses_of(text, [text.strip()])
+        else:
+            todo.append(text)
     if not todo:
         return
     nlp = get_nlp()
@@ -532,6 +540,16 @@ def _prime_sentences(texts: list[str]) -> None:
 
 
 _CLAUSE_CACHE: dict[str, tuple[tuple[int, str, str], ...]] = {}
+_BOUNDARY = re.compile(r"[.!?;。！？；…\n\r\u2028]|" + _EMOJI.pattern)
+
+
+def _one_sentence(text: str) -> bool:
+    """No sentence boundary before the end (no line break, stop, emoji inside): spaCy would
+    return the whole text as one sentence, so it is not asked."""
+    return _BOUNDARY.search(_TRAILING.sub("", text)) is None
+
+
+_TRAILING = re.compile(r"(?:[.!?;。！？；…\s\ufe0f\u200d]|" + _EMOJI.pattern + r")+$")
 
 
 def _clauses_cached(text: str) -> tuple[tuple[int, str, str], ...]:

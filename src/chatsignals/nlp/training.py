@@ -30,6 +30,7 @@ from .promises import Decision, clause_info, decide, feature_tokens, is_request,
 REPO = Path(__file__).resolve().parents[3]
 #: the category model's inverse regularisation (grouped CV on train: 10 beat 4 slightly)
 CATEGORY_C = float(os.environ.get("CHATSIGNALS_CATEGORY_C", "10"))
+LABEL_C = 4.0
 PARAKWEET = REPO.parent / "shared" / "realdata" / "intent" / "parakweet-train.txt"
 
 
@@ -93,15 +94,15 @@ def training_rows(examples: Iterable[dict[str, Any]]) -> tuple[list[classifier.F
 def train(examples: list[dict[str, Any]]) -> classifier.PromiseModel:
     """Fit the label model on every seller sentence and the category model on gold promises."""
     feats, labels, cats = training_rows(examples)
-    x = classifier.frame(feats)
-    label_pipe = classifier.build_pipeline().fit(x, labels)
+    features = classifier.build_features().fit(classifier.frame(feats))
+    x = features.transform(classifier.frame(feats))
+    label_model = classifier.build_classifier(LABEL_C).fit(x, labels)
     keep = [i for i, c in enumerate(cats) if c]
-    category_pipe = None
+    category_model = None
     if len({cats[i] for i in keep}) >= 2:
-        category_pipe = classifier.build_pipeline(c=CATEGORY_C, cue_weight=1.0).fit(
-            x.iloc[keep], [cats[i] for i in keep])
+        category_model = classifier.build_classifier(CATEGORY_C).fit(x[keep], [cats[i] for i in keep])
     meta = {"examples": len(feats), "trained": dt.date.today().isoformat()}
-    return classifier.PromiseModel(label_pipe, category_pipe, meta)
+    return classifier.PromiseModel(features, label_model, category_model, meta)
 
 
 def cross_validate(examples: list[dict[str, Any]], folds: int = 5) -> dict[str, Any]:
