@@ -150,7 +150,7 @@ def read_one(
         frame["conversation_id"] = default_conv
     else:
         frame["conversation_id"] = frame["conversation_id"].fillna(default_conv).astype(str)
-    auto_ids = pd.Series([f"{source.sha256[:12]}:{i}" for i in frame["source_index"]], index=frame.index, dtype="object")
+    auto_ids = (source.sha256[:12] + ":" + frame["source_index"].astype("int64").astype(str)).astype("object")
     if "message_id" not in frame:
         frame["message_id"] = auto_ids
     else:
@@ -193,7 +193,7 @@ def read_inputs(
             if on_file:
                 on_file(path)
     table = link_email_threads(concat_tables(tables))
-    if tables and len({mid for t in tables for mid in t["message_id"]}) != sum(len(t) for t in tables):
+    if tables and table["message_id"].duplicated().any():
         table = _dedupe_ids_across_files(table, result)
     result.table = sort_table(table)
     validate(result.table)

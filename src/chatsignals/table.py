@@ -7,7 +7,10 @@ typed, so every format yields the same table and downstream stages never guess.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -148,12 +151,13 @@ def _default_for(name: str, dtype: str, n: int) -> Any:
     if dtype == "bool":
         return pd.Series([False] * n, dtype="bool")
     if name in LIST_COLUMNS:
-        return pd.Series([[] for _ in range(n)], dtype="object")
+        with _gc_paused():
+            return pd.Series([[] for _ in range(n)], dtype="object")
     if dtype == "int64":
         return pd.Series(range(n), dtype="int64")
     if dtype == UTC_TIME:
         return pd.Series(pd.NaT, index=range(n), dtype=UTC_TIME)
-    return pd.Series([pd.NA] * n, dtype=dtype)
+    return pd.Series(pd.NA, index=range(n), dtype=dtype)  # broadcast: no million-item list
 
 
 def _as_list(value: Any) -> list[str]:
@@ -164,6 +168,28 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     return [str(v) for v in value]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while a million small lists are made (it would rescan them all)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _list_column(col: pd.Series) -> pd.Series:
+    """The column as lists of str; only cells that are not lists already go through _as_list."""
+    with _gc_paused():
+        values = col.to_numpy(dtype=object, copy=True)
+        for i in [i for i, v in enumerate(values) if type(v) is not list]:
+            v = values[i]
+            values[i] = [] if v is None else _as_list(v)
+        return pd.Series(values, dtype="object")
 
 
 def _as_utc(series: pd.Series) -> pd.Series:
@@ -191,7 +217,7 @@ def finalize(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         col = frame[name]
         if name in LIST_COLUMNS:
-            out[name] = pd.Series([_as_list(v) for v in col], dtype="object")
+            out[name] = _list_column(col)
         elif dtype == UTC_TIME:
             out[name] = _as_utc(col)
         elif dtype == "bool":
@@ -219,10 +245,10 @@ def validate(table: pd.DataFrame) -> None:
     dupes = table["message_id"][table["message_id"].duplicated()]
     if len(dupes):
         raise TableError(f"duplicate message_id {dupes.iloc[0]!r}")
-    bad_roles = set(table["role"].dropna()) - set(ROLES)
+    bad_roles = set(table["role"].dropna().unique()) - set(ROLES)
     if bad_roles:
         raise TableError(f"unknown role(s) {sorted(bad_roles)}")
-    bad_platforms = set(table["platform"].dropna()) - set(PLATFORMS)
+    bad_platforms = set(table["platform"].dropna().unique()) - set(PLATFORMS)
     if bad_platforms:
         raise TableError(f"unknown platform(s) {sorted(bad_platforms)}")
     if table["message_id"].isna().any():
@@ -250,6 +276,8 @@ def concat_tables(tables: list[pd.DataFrame]) -> pd.DataFrame:
     tables = [t for t in tables if len(t)]
     if not tables:
         return empty_table()
+    if len(tables) == 1:
+        return tables[0]  # already finalized by read_one
     return finalize(pd.concat(tables, ignore_index=True))
 
 
