@@ -251,3 +251,9 @@ def test_hard_wrapped_email_sentence_is_read_whole():
     row = found[found["rule_id"] == "payment.account_change_request"].iloc[0]
     assert "can not receive payment" in row["explanation"]
     assert "\n" not in row["evidence"]
+
+
+def test_schema_rejects_a_key_written_twice():
+    text = _rule_text("pressure_urgency.yaml").replace("level: medium", "level: medium\nlevel: high", 1)
+    with pytest.raises(RuleError, match="duplicate key 'level'"):
+        parse_rule(text, "x.yaml")
