@@ -208,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("chatsignals: interrupted")
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # a bug, not bad input: one line unless the user asks for more
         if os.environ.get("CHATSIGNALS_DEBUG"):
             raise
@@ -216,8 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(please report it; set CHATSIGNALS_DEBUG=1 to see the traceback)"
         )
         return EXIT_USAGE
-    except BrokenPipeError:
-        return EXIT_OK
+
 
 
 if __name__ == "__main__":
