@@ -557,3 +557,25 @@ def test_steel_grade_and_thickness_from_an_xrf_report() -> None:
     text = rule(run(rows, proms, facts), "quality.spec_mismatch")["explanation"].iloc[0]
     # decimals do not end sentences: no "2mm" out of "1.2 mm"
     assert "found 201 stainless steel, 1mm (" in text and " 2mm" not in text
+
+
+def test_delay_told_only_when_the_buyer_chases_is_not_announced() -> None:
+    rows = [("2024-12-02 10:00", "seller", "We will ship before Chinese New Year."),
+            ("2025-01-22 09:00", "buyer", "Amy, any news? Has the container left?"),
+            ("2025-01-22 10:00", "seller", "Sorry Kenji, many workers went home early for the holiday. "
+             "We will ship right after the holiday, around Feb 10.")]
+    proms = [{"m": 1, "category": "delivery", "kind": "commitment", "text": rows[0][2], "deadline_anchor": "holiday",
+              "deadline_earliest": "2024-12-02", "deadline_latest": "2025-01-27"},
+             {"m": 3, "category": "delivery", "kind": "commitment", "strength": "hedged",
+              "text": "We will ship right after the holiday, around Feb 10.", "deadline_anchor": "absolute",
+              "deadline_earliest": "2025-02-10", "deadline_latest": "2025-02-10"}]
+    facts = facts_of({"events": [{"date": "2025-02-12", "type": "shipped"}]})
+    found = run(rows, [dict(p) for p in proms], facts)
+    missed = rule(found, "delivery.missed_deadline")
+    assert missed["message_ids"].tolist() == [["whatsapp-1:m1"]]  # "around Feb 10" kept (estimate)
+    assert "16 days late" in missed["explanation"].iloc[0]
+    shift = rule(found, "delivery.shifting_deadline")["explanation"].iloc[0]
+    assert shift.startswith("The seller moved the same delivery once to a later date: first 2025-01-27")
+    # the same move volunteered ahead, without the buyer asking, and kept: nothing to report
+    told = [rows[0], ("2025-01-20 10:00", "buyer", "Thanks for the photos."), rows[2]]
+    assert run(told, [dict(p) for p in proms], facts_of({"events": [{"date": "2025-02-10", "type": "shipped"}]})).empty

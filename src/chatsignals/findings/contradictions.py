@@ -83,6 +83,15 @@ class Context:
         return cls(rows, {m.message_id: m for m in rows}, promises, facts, as_of,
                    EventBook(facts, stated), stated, by_msg)
 
+    def conversation(self, conversation_id: str) -> list[Msg]:
+        """The conversation's messages in time order (grouped once)."""
+        if "by_conversation" not in self.cache:
+            groups: dict[str, list[Msg]] = {}
+            for m in self.messages:
+                groups.setdefault(m.conversation_id, []).append(m)
+            self.cache["by_conversation"] = groups
+        return list(self.cache["by_conversation"].get(conversation_id, []))
+
     def promise_day(self, p: Any) -> Date | None:
         msg = self.by_id.get(str(p.message_id))
         if msg is not None and msg.day is not None:
@@ -307,16 +316,35 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
     return out
 
 
-def _superseded(w: Window, later: list[Window]) -> bool:
-    """Re-promised with a later date *before* its deadline passed: the delay was announced.
-    ``later`` is in the order promised, so the scan stops at the first one made too late."""
+def _superseded(ctx: Context, w: Window, later: list[Window]) -> bool:
+    """Re-promised with a later date *before* its deadline passed and without the buyer having to
+    chase: the delay was announced. ``later`` is in the order promised, so the scan stops at the
+    first one made too late."""
     for q in later:
         if q.day > w.plausible_latest:
             return False
         if (q.stage == w.stage and q.promise.message_id != w.promise.message_id
-                and w.day <= q.day and q.latest > w.latest):
+                and w.day <= q.day and q.latest > w.latest and not _chased(ctx, q)):
             return True
     return False
+
+
+_CHASE_DAYS = 3
+
+
+def _chased(ctx: Context, w: Window) -> bool:
+    """The new date came only as the answer to the buyer's question ("any news? has the
+    container left?"): a delay the buyer had to find out about was not announced."""
+    msg = ctx.by_id.get(str(w.promise.message_id))
+    if msg is None or msg.day is None:
+        return False
+    before = [m for m in ctx.conversation(msg.conversation_id)
+              if not m.is_system and m.day is not None
+              and (m.day, _ts_key(m.timestamp)) < (msg.day, _ts_key(msg.timestamp))]
+    if not before:
+        return False
+    last = before[-1]
+    return last.from_buyer and "?" in last.text and (msg.day - last.day).days <= _CHASE_DAYS
 
 
 def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
@@ -325,7 +353,7 @@ def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
     windows = _windows(ctx)
     missed: dict[tuple[str, Date], list[Window]] = {}
     for i, w in enumerate(windows):
-        if not _superseded(w, windows[i + 1:]):
+        if not _superseded(ctx, w, windows[i + 1:]):
             missed.setdefault((w.stage, w.latest), []).append(w)
     for group in missed.values():
         row = _missed(ctx, group[0], group[1:])
@@ -337,7 +365,7 @@ def missed_refunds(ctx: Context) -> Iterator[dict[str, Any]]:
     """``refund.missed_deadline``: a refund promised by a date with no refund_paid by then."""
     windows = _windows(ctx, "refund")
     for i, w in enumerate(windows):
-        if not _superseded(w, windows[i + 1:]):
+        if not _superseded(ctx, w, windows[i + 1:]):
             row = _missed(ctx, w)
             if row is not None:
                 yield row
@@ -435,9 +463,11 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
     """Successive re-promises of the same delivery: a later date, on a later day, given with a
     delay/excuse word or after the previous deadline had passed."""
     chains: list[list[Window]] = []
+    shipped_in = set(ctx.stated.loc[ctx.stated["type"] == "shipped", "message_id"].astype(str))
     for stage in ("dispatch", "arrival"):
         chain: list[Window] = []
-        for w in (x for x in windows if x.stage == stage):
+        # "goods shipped today" carries a date but moves nothing
+        for w in (x for x in windows if x.stage == stage and str(x.promise.message_id) not in shipped_in):
             if not chain:
                 chain = [w]
                 continue
@@ -448,13 +478,16 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
             if repromise:
                 chain.append(w)
             elif w.day > last.day and not excuse:
-                if len(chain) >= 3:
+                if len(chain) >= 2:
                     chains.append(chain)
                 chain = [w]
-        if len(chain) >= 3:
+        if len(chain) >= 2:
             chains.append(chain)
-    # a chain with no delay or excuse word at all is a series of different deadlines
-    return [c for c in chains if any(_REPROMISE.search(_message_text(ctx, w.promise)) for w in c[1:])]
+    # a chain with no delay or excuse word at all is a series of different deadlines; a single
+    # move counts only when it was not announced: made after the deadline passed, or chased
+    return [c for c in chains
+            if any(_REPROMISE.search(_message_text(ctx, w.promise)) for w in c[1:])
+            and (len(c) >= 3 or c[1].day > c[0].plausible_latest or _chased(ctx, c[1]))]
 
 
 def _repromise_text(ctx: Context, w: Window) -> str:
@@ -467,8 +500,9 @@ def shifting_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
     for chain in _chains(ctx, _windows(ctx)):
         first, rest = chain[0], chain[1:]
         moves = "; then ".join(_repromise_text(ctx, w) for w in rest)
-        explanation = (f"The seller moved the same delivery {_plural(len(rest), 'time')} to later "
-                       f"dates: first {first.latest.isoformat()} ({_quote(first.promise.text, 90)}, "
+        times = "once to a later date" if len(rest) == 1 else f"{len(rest)} times to later dates"
+        explanation = (f"The seller moved the same delivery {times}: first "
+                       f"{first.latest.isoformat()} ({_quote(first.promise.text, 90)}, "
                        f"{first.day.isoformat()}); then {moves}.")
         severity = "high" if len(rest) >= 3 else "medium"
         yield _finding(ctx, "delivery.shifting_deadline", severity,
