@@ -42,6 +42,7 @@ def test_company_account_and_difference():
     new = account_in_text("Beneficiary: WANG XIAOMING, A/C 848-123456-838, SWIFT: HSBCHKHHHKH")
     assert old is not None and new is not None
     assert old.account == "7561234567890123" and old.country == "CN"
+    assert old.beneficiary == "Shenzhen Brightway Lighting Co., Ltd"
     assert set(new.differences(old)) == {"account", "swift", "beneficiary"}
     assert old.differences(old) == []
 

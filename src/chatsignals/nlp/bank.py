@@ -38,7 +38,7 @@ _ACCOUNT = re.compile(
 _BENEFICIARY = re.compile(
     r"(?:\b(?:beneficiary(?:\s*name)?|benificiary|beneficary|account\s*name|acc(?:oun)?t\s*holder|"
     r"payee|receiver\s*name|in\s*the\s*name\s*of)\b|收款人|户名)"
-    r"[\s:：#.\-]*([^\n,;:：]{3,80})",
+    r"[\s:：#.\-]*((?:[^\n,;:：]|,\s*(?=(?:ltd|limited|inc|llc|gmbh|co\b|corp)))+)",
     re.IGNORECASE,
 )
 _BANK = re.compile(
@@ -145,6 +145,7 @@ def swift_country(code: str) -> str | None:
 
 
 def _clean_name(value: str) -> str:
+    value = value[:80]
     value = re.split(r"\s{2,}|\b(?:bank|swift|account|a/c|iban|address)\b", value, maxsplit=1, flags=re.I)[0]
     return value.strip(" .:-\t\"'")
 
