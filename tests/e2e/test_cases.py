@@ -184,7 +184,7 @@ def test_severity_ceiling(case: str, item: None, e2e_root: Path) -> None:
     order = ["info", "low", "medium", "high", "critical"]
     f = run["findings"]
     loud = f[f["severity"].map(order.index) > order.index(ceiling)]
-    assert loud.empty, list(zip(loud["rule_id"], loud["explanation"]))
+    assert loud.empty, list(zip(loud["rule_id"], loud["explanation"], strict=True))
 
 
 def _day(value: Any) -> date | None:
