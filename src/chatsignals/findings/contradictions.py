@@ -344,7 +344,8 @@ def _chased(ctx: Context, w: Window) -> bool:
     if not before:
         return False
     last = before[-1]
-    return last.from_buyer and "?" in last.text and (msg.day - last.day).days <= _CHASE_DAYS
+    return (last.from_buyer and "?" in last.text and last.day is not None
+            and (msg.day - last.day).days <= _CHASE_DAYS)
 
 
 def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
