@@ -154,3 +154,12 @@ def test_empty_table() -> None:
     empty = extract_promises(finalize(pd.DataFrame()))
     assert list(empty.columns) == list(PROMISE_COLUMNS)
     assert empty.empty
+
+
+def test_message_without_time_gets_no_guessed_dates() -> None:
+    rows = [{"conversation_id": "c", "sender": "Lily", "role": "seller", "message_id": "m0",
+             "text": "we will ship tomorrow", "is_system": False, "platform": "generic"}]
+    frame = pd.DataFrame(rows)  # no timestamp column: finalize makes it NaT
+    promise = extract_promises(finalize(frame)).iloc[0]
+    assert promise["deadline_anchor"] == "message"
+    assert pd.isna(promise["deadline_earliest"]) and pd.isna(promise["deadline_latest"])

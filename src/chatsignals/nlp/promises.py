@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -605,22 +605,28 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     cols = {c: messages[c].tolist() for c in
             ("message_id", "conversation_id", "timestamp", "sender", "role")}
     rows = [
-        _row(cols, i, s_index, sentence, clause, sub, by_key[key], ctx_ids[i])
+        _row(cols, i, s_index, sentence, clause, sub, by_key[key], ctx_ids[i], dates[i] is None)
         for (i, s_index, sentence, clause, sub), key in zip(jobs, keys, strict=True)
         if by_key[key].label != "none"
     ]
-    table = finalize_promises(pd.DataFrame(rows))
+    frame = pd.DataFrame(rows)
+    if len(frame):  # all-NaT times would otherwise come back naive
+        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    table = finalize_promises(frame)
     table.attrs["notes"] = notes
     return table
 
 
 def _row(
     cols: dict[str, list[Any]], i: int, s_index: int, sentence: str, clause: str, sub: int,
-    d: Decision, answers_id: str | None,
+    d: Decision, answers_id: str | None, undated: bool = False,
 ) -> dict[str, Any]:
     message_id = cols["message_id"][i]
     part = s_index if sub == 0 else f"{s_index}.{sub}"
     deadline = d.deadline
+    if undated and deadline is not None and deadline.anchor in ("message", "holiday", "absolute"):
+        # a message without a time has no reference date: name the anchor, never guess dates
+        deadline = replace(deadline, earliest=None, latest=None)
     return {
         "promise_id": stable_id("P", message_id, part),
         "message_id": message_id,
