@@ -183,12 +183,18 @@ class CompiledPatterns:
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.lemmas = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.tokens = Matcher(nlp.vocab)
-        if patterns.phrases:
-            self.phrases.add(key, [_pattern_doc(p) for p in patterns.phrases])
-        if patterns.lemmas:
-            self.lemmas.add(key, [_pattern_doc(p) for p in patterns.lemmas])
+        phrase_docs = [_pattern_doc(p) for p in patterns.phrases]
+        lemma_docs = [_pattern_doc(p) for p in patterns.lemmas]
+        if phrase_docs:
+            self.phrases.add(key, phrase_docs)
+        if lemma_docs:
+            self.lemmas.add(key, lemma_docs)
         if patterns.tokens:
             self.tokens.add(key, patterns.tokens)
+        # cheap prefilters: a phrase can only match where its first word occurs in the message
+        self.phrase_cues = frozenset(d[0].lower_ for d in phrase_docs if len(d))
+        self.lemma_cues = frozenset(d[0].lemma_ for d in lemma_docs if len(d))
+        self.token_cues = _token_cues(patterns.tokens)
         self.regexes = [re.compile(rx, re.IGNORECASE) for rx in patterns.regexes]
         self.checks = list(patterns.checks)
         self.cooccur = [[_concept(group) for group in combo] for combo in patterns.cooccur]
@@ -198,8 +204,9 @@ class CompiledPatterns:
         """Token spans of the normalised doc where any pattern hits."""
         doc = msg.doc
         found: list[Span] = []
-        for matcher in (self.phrases, self.lemmas, self.tokens):
-            if len(matcher):
+        words = msg.lemmas
+        for matcher, cues in ((self.phrases, self.phrase_cues), (self.lemmas, self.lemma_cues), (self.tokens, self.token_cues)):
+            if len(matcher) and (cues is None or not cues.isdisjoint(words)):
                 found += [doc[s:e] for _id, s, e in matcher(doc)]
         text = doc.user_data.get("chatsignals_text")
         if text is None:  # Doc.text joins every token again on each access: keep it once
@@ -217,6 +224,29 @@ class CompiledPatterns:
                 if orig is not None and len(orig):
                     found.append(doc[orig.start : orig.end])
         return found
+
+
+def _token_cues(token_patterns: list[list[dict[str, Any]]]) -> frozenset[str] | None:
+    """Words one of which must occur for any token pattern to match (from each pattern's first
+    token: its LOWER/LEMMA/ORTH value or IN list), or None when a pattern starts less specifically."""
+    cues: set[str] = set()
+    for pattern in token_patterns or []:
+        if not pattern:
+            return None
+        first = pattern[0]
+        if first.get("OP") in ("?", "*"):
+            return None
+        values = [v for k, v in first.items() if k.upper() in ("LOWER", "LEMMA", "ORTH", "NORM")]
+        if not values:
+            return None
+        for value in values:
+            if isinstance(value, str):
+                cues.add(value.lower())
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                cues.update(str(v).lower() for v in value["IN"])
+            else:
+                return None
+    return frozenset(cues)
 
 
 @dataclass(frozen=True)
