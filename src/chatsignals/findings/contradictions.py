@@ -204,7 +204,8 @@ _EXCUSE_PATTERNS = (
 
 
 _DELIVERS = re.compile(
-    r"\b(?:ship\w*|send|sent|deliver\w*|dispatch\w*|etd|eta|load\w*|ready|finish\w*|complet\w*|"
+    r"\b(?:ship\w*|send|sent|deliver\w*|dispatch\w*|etd|eta|loading|loaded|load\s+(?:the\s+)?"
+    r"(?:container|goods|truck)|ready|finish\w*|complet\w*|"
     r"done|arriv\w*|reach\w*|(?:production|lead|delivery)\s+time|out\s+of\s+(?:the\s+)?factory)\b"
     r"|发货|出货|完成|做好|到货|交货", re.I)
 
@@ -216,7 +217,7 @@ _REFUNDS = re.compile(r"\b(?:refund\w*|pay\w*\s+(?:you\s+)?back|money\s+back|com
 _GOODS = re.compile(
     r"\b(?:goods|production|produc(?:e|ing|ed)|order|shipment|ship(?:ping|ped)?|container|cargo|pcs|"
     r"units|factory|bulk|delivery|parcel|package|items?|products?|samples?|reels?|cartons?|pallets?|"
-    r"etd|eta|b/l|tracking|load(?:ing|ed)?|truck|vessel|booking)\b|货|生产|订单|工厂|装柜", re.I)
+    r"etd|eta|b/l|tracking|loading|loaded|truck|vessel|booking)\b|货|生产|订单|工厂|装柜", re.I)
 #: a deadline further than this from the promise is a misread date, not a lead time
 _MAX_HORIZON_DAYS = 366
 #: a deadline is only checked against the records when the promise says what is due by it: the
