@@ -34,6 +34,21 @@ PENDING: dict[str, tuple[type[BaseException], str]] = {
         "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-741 timestamp "
         "(table.py), fix pending",
     ),
+    "line-year2572.bin": (
+        OutOfBoundsDatetime,
+        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-2572 date "
+        "(table.py), fix pending",
+    ),
+    "messenger-year2523.bin": (
+        OutOfBoundsDatetime,
+        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a timestamp_ms in 2523 "
+        "(table.py), fix pending",
+    ),
+    "skype-year9762.bin": (
+        OutOfBoundsDatetime,
+        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for an originalarrivaltime "
+        "in 9762 (table.py), fix pending",
+    ),
     "wechat_paste-year-out-of-range.bin": (
         OutOfBoundsDatetime,
         "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-1012 date header "
