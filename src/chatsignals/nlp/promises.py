@@ -41,10 +41,11 @@ _DOC_NOUN = (
     r"invoice|\bpi\b|b/l|bill of lading|packing list|cert(?:ificate)?s?\s+(?:pdf|copy|file|scan)"
     r"|\bcert\b|report|photos?|pictures?|pics?|videos?|tracking|waybill|awb|documents?|\bcoa\b"
     r"|\bmsds\b|\bsds\b|certificate of origin|form e|drawings?|contract|catalog(?:ue)?|datasheet"
-    r"|specification sheet|proof|artwork|schedule|\bco\b|receipt|slip|telex|declaration|etgb"
-    r"|hs code|size chart|lab dip|\bdocs\b|certificates? (?:copy|of)|\border link|test result"
+    r"|specification sheet|proof|artwork|(?:production|shipping|loading|revised|new|updated) schedule"
+    r"|\bco\b|receipt|slip|telex|declaration|etgb"
+    r"|hs code|size chart|lab dip (?:photo|picture)s?|\bdocs\b|certificates? (?:copy|of)|\border link|test result"
     r"|\bbl\b|shipping bill|insurance policy|a\.?tr\b|eur\.1|mock-?up|fcc id|flash data|e-?mail"
-    r"|\bplan\b|booking confirmation|\bpl\b|container (?:no|number)|proforma"
+    r"|production plan|booking confirmation|\bpl\b|container (?:no|number)|proforma"
 )
 _QUALITY_STATE = re.compile(
     r"\b(?:have|has|with|certified|are|is|all|pass\w*)\b[^.]*\bcertificat|\bcertificat\w*\s+we have"
@@ -54,11 +55,14 @@ CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
     for k, v in {
         "refund": r"\b(?:refund\w*|compensat\w*|replace\w*|money back|return (?:the )?(?:money|goods)"
         r"|reimburs\w*|credit note|pay (?:you )?back|the difference|resend|remake|re-?make|change new"
-        r"|send new|new ones|free of charge|cover (?:it|the)|compensation)\b",
+        r"|send new|new ones|free of charge|cover (?:it|the)|compensation|take back|we return|i return"
+        r"|discount (?:\d+ ?% )?for (?:the |this )?(?:wrong|problem|defect\w*|damage\w*|broken|mistake"
+        r"|delay|late\w*))\b",
         "documents": rf"(?:{_DOC_NOUN})",
         "sample": r"\b(?:samples?|prototype|counter sample|pre-?production sample)\b",
         "communication": r"\b(?:update|updates|reply|tell you|inform you(?! that)|let you know|call"
         r"|(?:will|i|we) confirm (?:the|you|with)|talk to|spoke|report to|message|messages"
+        r"|send you (?:an? )?e-?mail|status report|keep (?:you|us) informed"
         r"|contact you|revert|ask (?:my|the|our) \w+|i ask|we ask|check and|video call|voice message"
         r"|answer|get back|keep you posted|check and|feedback|notify|news|ask (?:the|our) (?:boss|factory)"
         r"|confirm with|check with|discuss)\b",
@@ -73,12 +77,13 @@ CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
         r"|standard|tested|test|made of|same as (?:the )?sample|fake|oak|wood|plastic|leather|fabric"
         r"|aluminium|aluminum|copper|brass|glass|finish(?:ing)? quality|spec\w*|size|weight"
         r"|registered|approved|compliant|rohs|ce\b|fcc|ul\b|qc|inspection|passed|efficiency|warranty"
-        r"|layers?|corrugated|moisture|dried|fastness|print\w*|embroider\w*|matte|glossy|mould|mold"
+        r"|layers?|corrugated|moisture|dried|fastness|print\w*|embroider\w*|matte|glossy"
         r"|scratch\w*|label\w*|packaging|carton|dyes?|organic|type[- ]c)\b",
         "delivery": r"\b(?:ship\w*|deliver\w*|production|produc\w*|finish\w*|ready|etd|eta|load\w*"
         r"|container|pick\w* up|dispatch\w*|pack\w*|delay\w*|lead time|arriv\w*|vessel|booking|book"
         r"|transit|complet\w*|start\w*|manufactur\w*|goods|fill\w*|depart\w*|send out|out of stock"
-        r"|in stock|stock|courier|freight|forwarder|port|customs|workers|assembl\w*)\b",
+        r"|in stock|stock|courier|freight|forwarder|port|customs|workers|assembl\w*|on the way"
+        r"|in transit|schedul\w*|mass production|mould|mold|lot|batch)\b",
     }.items()
 }
 _SEND = re.compile(
