@@ -579,3 +579,12 @@ def test_delay_told_only_when_the_buyer_chases_is_not_announced() -> None:
     # the same move volunteered ahead, without the buyer asking, and kept: nothing to report
     told = [rows[0], ("2025-01-20 10:00", "buyer", "Thanks for the photos."), rows[2]]
     assert run(told, [dict(p) for p in proms], facts_of({"events": [{"date": "2025-02-10", "type": "shipped"}]})).empty
+
+
+def test_deadline_borrowed_from_the_buyer_is_not_the_sellers() -> None:
+    rows = [("2025-04-15 09:00", "buyer", "Kelly, it is April 15. I will report this to Alibaba."),
+            ("2025-04-15 10:00", "seller", "Dear don't worry, bank system is upgrading, the refund will be "
+             "processed after the upgrade.")]
+    prom = {"m": 2, "category": "refund", "kind": "commitment", "text": rows[1][2], "deadline_anchor": "absolute",
+            "deadline_earliest": "2025-04-15", "deadline_latest": "2025-04-15", "deadline_text": "April 15"}
+    assert run(rows, [prom], None, dt.date(2025, 4, 20)).empty

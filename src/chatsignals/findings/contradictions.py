@@ -295,6 +295,17 @@ def _resolve(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None]
     return lo, hi
 
 
+def _deadline_is_own(ctx: Context, p: Any) -> bool:
+    """The deadline words are the seller's own (in the promise or its message), or the promise is
+    an "ok" to a buyer's request that named them; a date borrowed from the buyer's previous line
+    ("it is April 15") is no deadline of "the refund will be processed after the upgrade"."""
+    words = p.deadline_text if isinstance(p.deadline_text, str) else ""
+    if not words or isinstance(getattr(p, "answers_message_id", None), str):
+        return True
+    folded = words.casefold()
+    return folded in str(p.text).casefold() or folded in _message_text(ctx, p).casefold()
+
+
 def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
     """Delivery (or refund) commitments with a resolvable latest date, in the order made."""
     out = []
@@ -305,6 +316,8 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         if day is None or not _CHECKABLE[category].search(str(p.text)):
             continue
         if category == "delivery" and not _GOODS.search(_message_text(ctx, p)):
+            continue
+        if not _deadline_is_own(ctx, p):
             continue
         lo, hi = _resolve(ctx, p, day)
         if hi is None or hi < day or (hi - day).days > _MAX_HORIZON_DAYS:
