@@ -10,6 +10,8 @@ reason names the defect, so the defect stays on record and the mark fails once i
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -185,6 +187,20 @@ def test_severity_ceiling(case: str, item: None, e2e_root: Path) -> None:
     f = run["findings"]
     loud = f[f["severity"].map(order.index) > order.index(ceiling)]
     assert loud.empty, list(zip(loud["rule_id"], loud["explanation"], strict=True))
+
+
+@pytest.mark.parametrize(("case", "item"), _all("pdf", None))
+def test_pdf_text(case: str, item: None, e2e_root: Path) -> None:
+    """report.pdf carries the cited words as extractable text, Chinese too (pdftotext)."""
+    run = _run(case, e2e_root)
+    needles = run["exp"].get("pdf_contains") or []
+    tool = shutil.which("pdftotext")
+    if not needles or tool is None:
+        pytest.skip("no pdf_contains in expect.yaml, or pdftotext is not installed")
+    text = subprocess.run([tool, "-enc", "UTF-8", str(run["out"] / "report.pdf"), "-"],
+                          capture_output=True, check=True).stdout.decode("utf-8")
+    for needle in needles:
+        assert needle in text, needle
 
 
 def _day(value: Any) -> date | None:
