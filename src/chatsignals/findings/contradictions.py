@@ -302,8 +302,11 @@ def _deadline_is_own(ctx: Context, p: Any) -> bool:
     words = p.deadline_text if isinstance(p.deadline_text, str) else ""
     if not words or isinstance(getattr(p, "answers_message_id", None), str):
         return True
-    folded = words.casefold()
-    return folded in str(p.text).casefold() or folded in _message_text(ctx, p).casefold()
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    folded = norm(words)
+    return folded in norm(str(p.text)) or folded in norm(_message_text(ctx, p))
 
 
 def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
