@@ -588,3 +588,17 @@ def test_deadline_borrowed_from_the_buyer_is_not_the_sellers() -> None:
     prom = {"m": 2, "category": "refund", "kind": "commitment", "text": rows[1][2], "deadline_anchor": "absolute",
             "deadline_earliest": "2025-04-15", "deadline_latest": "2025-04-15", "deadline_text": "April 15"}
     assert run(rows, [prom], None, dt.date(2025, 4, 20)).empty
+
+
+def test_bare_ok_takes_the_requests_deadline_a_long_answer_does_not() -> None:
+    rows = [("2025-04-01 09:00", "buyer", "Can you ship by April 5?"),
+            ("2025-04-01 10:00", "seller", "ok dear no problem")]
+    ok = {"m": 2, "category": "delivery", "kind": "commitment", "text": rows[1][2], "deadline_anchor": "absolute",
+          "deadline_earliest": "2025-04-01", "deadline_latest": "2025-04-05", "deadline_text": "by April 5",
+          "answers_message_id": "whatsapp-1:m1"}
+    facts = facts_of({"events": [{"date": "2025-04-12", "type": "shipped"}]})
+    assert len(rule(run(rows, [dict(ok)], facts), "delivery.missed_deadline")) == 1
+    long = [rows[0], ("2025-04-01 10:00", "seller", "Dear don't worry, the goods will be shipped after the "
+                      "factory holiday, we are checking the schedule")]
+    answer = {**ok, "text": long[1][2]}
+    assert rule(run(long, [answer], facts), "delivery.missed_deadline").empty

@@ -295,13 +295,26 @@ def _resolve(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None]
     return lo, hi
 
 
+_BARE_OK_WORDS = 6
+
+
+def _said(ctx: Context, p: Any) -> str:
+    """What the promise commits to: its own words, plus the buyer's request an "ok" answers."""
+    answered = getattr(p, "answers_message_id", None)
+    request = ctx.by_id.get(answered) if isinstance(answered, str) else None
+    return f"{p.text} {request.text}" if request is not None else str(p.text)
+
+
 def _deadline_is_own(ctx: Context, p: Any) -> bool:
     """The deadline words are the seller's own (in the promise or its message), or the promise is
     an "ok" to a buyer's request that named them; a date borrowed from the buyer's previous line
     ("it is April 15") is no deadline of "the refund will be processed after the upgrade"."""
     words = p.deadline_text if isinstance(p.deadline_text, str) else ""
-    if not words or isinstance(getattr(p, "answers_message_id", None), str):
+    if not words:
         return True
+    bare_ok = len(str(p.text).split()) <= _BARE_OK_WORDS
+    if bare_ok and isinstance(getattr(p, "answers_message_id", None), str):
+        return True  # "ok dear" to "can you ship by Friday?" takes the request's deadline
     def norm(text: str) -> str:
         return " ".join(text.casefold().split())
 
@@ -316,9 +329,10 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
     chosen = pr[(pr["category"] == category) & (pr["kind"] == "commitment")]
     for p in chosen.itertuples(index=False):
         day = ctx.promise_day(p)
-        if day is None or not _CHECKABLE[category].search(str(p.text)):
+        said = _said(ctx, p)
+        if day is None or not _CHECKABLE[category].search(said):
             continue
-        if category == "delivery" and not _GOODS.search(_message_text(ctx, p)):
+        if category == "delivery" and not _GOODS.search(f"{_message_text(ctx, p)} {said}"):
             continue
         if not _deadline_is_own(ctx, p):
             continue
@@ -326,7 +340,7 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         if hi is None or hi < day or (hi - day).days > _MAX_HORIZON_DAYS:
             continue  # a deadline before the promise, or years after it, is a misread date
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
-        stage = _stage(str(p.text)) if category == "delivery" else category
+        stage = _stage(said) if category == "delivery" else category
         out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage,
                           bool(_ESTIMATE.search(str(p.text)))))
     out.sort(key=lambda w: (w.day, _ts_key(w.promise.timestamp)))
