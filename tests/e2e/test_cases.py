@@ -9,7 +9,10 @@ reason names the defect, so the defect stays on record and the mark fails once i
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -47,8 +50,10 @@ def _run(case: str, tmp_root: Path) -> dict[str, Any]:
     if (folder / "facts.yaml").exists():
         argv += ["--facts", str(folder / "facts.yaml")]
     argv += [str(a) for a in exp.get("args", [])]
-    status = main(argv)
-    run = {"status": status, "out": out, "exp": exp}
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        status = main(argv)
+    run = {"status": status, "out": out, "exp": exp, "stderr": err.getvalue()}
     if (out / "messages.parquet").exists():
         run["messages"] = pd.read_parquet(out / "messages.parquet")
         run["promises"] = pd.read_parquet(out / "promises.parquet")
@@ -134,6 +139,20 @@ def test_every_input_parsed(case: str, item: None, e2e_root: Path) -> None:
         assert real["text"].str.contains(needle, regex=False).any(), needle
     for needle in want.get("absent", []):
         assert not msgs["text"].fillna("").str.contains(needle, regex=False).any(), needle
+
+
+_SUMMARY = re.compile(r"^(?P<file>.+?) \[(?P<fmt>[\w-]+)\]: .*?(?P<n>\d+) skipped", re.M)
+
+
+@pytest.mark.parametrize(("case", "item"), _all("skipped", None))
+def test_nothing_skipped_unexpectedly(case: str, item: None, e2e_root: Path) -> None:
+    """Per-file summaries on stderr: skips only where expect.yaml allows them (page headers)."""
+    run = _run(case, e2e_root)
+    allowed = run["exp"].get("skipped") or {}
+    seen = {Path(m["file"]).name: int(m["n"]) for m in _SUMMARY.finditer(run["stderr"])}
+    assert seen, run["stderr"]
+    for name, count in seen.items():
+        assert count <= allowed.get(name, 0), f"{name}: {count} skipped\n{run['stderr']}"
 
 
 @pytest.mark.parametrize(("case", "item"), _all("roles", None))
