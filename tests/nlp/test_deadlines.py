@@ -56,6 +56,13 @@ CASES = [
     ("within 2 weeks", MON, MON, D(2025, 3, 17), "message"),
     ("production time 25 days", MON, D(2025, 3, 28), D(2025, 3, 28), "message"),
     ("lead time 25-30 days", MON, D(2025, 3, 28), D(2025, 4, 2), "message"),
+    # chat and Chinese spellings (data/promises README convention 13)
+    ("明天发 send tomorrow", MON, D(2025, 3, 4), D(2025, 3, 4), "message"),
+    ("下周 ship", MON, D(2025, 3, 10), D(2025, 3, 16), "message"),
+    ("3天后寄出", MON, D(2025, 3, 6), D(2025, 3, 6), "message"),
+    ("nxt week ship", MON, D(2025, 3, 10), D(2025, 3, 16), "message"),
+    ("by end of this month", D(2025, 3, 5), D(2025, 3, 5), D(2025, 3, 31), "message"),
+    ("price valid for 7 days", MON, MON, D(2025, 3, 10), "message"),
     # relative to an event, resolved from the facts' events
     ("within 15 working days after deposit", MON, MON, D(2025, 3, 24), "deposit"),
     ("we will arrange shipment after receive your deposit", MON, MON, None, "deposit"),
@@ -97,6 +104,15 @@ def test_event_anchor_without_the_event_is_named_never_guessed() -> None:
     assert deadline is not None
     assert (deadline.earliest, deadline.latest, deadline.anchor) == (None, None, "deposit")
     assert deadline.text == "30-35 days after deposit"
+
+
+def test_an_event_we_cannot_date_is_unknown() -> None:
+    for text in ("Printing will start after the artwork is finalised.",
+                 "Production will begin as soon as the raw material arrives."):
+        deadline = find_deadline(text, MON, EVENTS)
+        assert deadline is not None
+        assert (deadline.earliest, deadline.latest, deadline.anchor) == (None, None, "unknown")
+    assert find_deadline("after new year we talk", MON) is None
 
 
 def test_facts_object_with_event_date_is_accepted() -> None:

@@ -97,7 +97,7 @@ HOLIDAY = (
     r"|(?<=the\s)holidays?|(?<=after\s)holidays?)"
     r"(?:\s+(?:holidays?|vacation|festival))?"
 )
-BY = r"(?:by|before|no\s+later\s+than|not\s+later\s+than|latest\s+by|at\s+the\s+latest\s+by" \
+BY = r"(?:by|before|b4|no\s+later\s+than|not\s+later\s+than|latest\s+by|at\s+the\s+latest\s+by" \
     r"|until|till|untill|prior\s+to)"
 
 _B = r"(?<![\w/.])"  # left boundary
@@ -238,7 +238,7 @@ def _add(day: Date, n: int, unit: str, working: bool) -> Date:
 
 
 @_pattern(rf"{_B}(?:within|in|less\s+than)\s+(?:about\s+|around\s+|approx\w*\s+)?{RANGE}\s*{UNIT}"
-          rf"\s+{REL}\s+{EVENT}", needs=DURATION)
+          rf"\s+(?:{REL}|of)\s+{EVENT}", needs=DURATION)
 def _within_after_event(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     kind = _event_kind(m["ev"] + m[0])
     base = events(kind)
@@ -329,12 +329,13 @@ def _yesterday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return day, day, "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<w>today|tonight|this\s+(?:afternoon|evening|morning))\b", needs=("today", "tonight", "this "))
+@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<w>today|2day|tonight|this\s+(?:afternoon|evening|morning))\b",
+          needs=("today", "2day", "tonight", "this "))
 def _today(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return sent, sent, "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tmr|tmrw|tomorow)\b", needs=("tom", "tmr"))
+@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?P<after>(?:the\s+)?day\s+after\s+)?(?:tomorrow|tmr|tmrw|tomorow|明天)(?:\b|(?<=天))", needs=("tom", "tmr", "明天"))
 def _tomorrow(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     day = sent + dt.timedelta(days=2 if m["after"] else 1)
     return (sent if m["pre"] else day), day, "message"
@@ -355,11 +356,14 @@ def _weekday(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return (sent if pre and pre != "on" else day), day, "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY}|within|in|during)\s+)?(?:the\s+)?(?P<which>this|next|coming|the\s+following)"
-          r"\s+(?P<unit>week|month)(?:\s+end)?\b", needs=("week", "month"))
+@_pattern(rf"{_B}(?:(?P<pre>{BY}|within|in|during)\s+)?(?:the\s+)?(?P<which>this|next|nxt|coming|the\s+following)"
+          r"\s+(?P<unit>week|wk|month)(?:\s+end)?\b|(?P<zh>下周|本周|这周|下个月)",
+          needs=("week", "wk", "month", "下周", "本周", "这周", "下个月"))
 def _this_next(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
-    which = m["which"].lower()
-    if m["unit"].lower() == "week":
+    zh = m["zh"]
+    which = ("this" if zh in ("本周", "这周") else "next") if zh else m["which"].lower()
+    unit = ("month" if zh == "下个月" else "week") if zh else m["unit"].lower()
+    if unit.startswith("w"):
         monday = sent - dt.timedelta(days=sent.weekday())
         if which == "this":
             lo, hi = sent, monday + dt.timedelta(days=6)
@@ -376,11 +380,15 @@ def _this_next(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return lo, hi, "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?:the\s+)?(?:end\s+of\s+(?:the\s+|this\s+)?(?P<this>month)"
+@_pattern(rf"{_B}(?:(?P<pre>{BY})\s+)?(?:the\s+)?(?:end\s+(?:of\s+)?(?:the\s+|this\s+)?(?P<this>month)"
           r"|(?:this\s+)?month[-\s]end|end\s+of\s+next\s+(?P<next>month))\b", needs=("month",))
 def _month_end(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
+    """End of (this/next) month: 25th (or ``sent`` if later) to the last day; "by/before end
+    of this month" runs from ``sent`` (data/promises README, convention 6)."""
     base = sent + relativedelta(months=1) if m["next"] else sent
     lo = dt.date(base.year, base.month, 25)
+    if m["pre"]:
+        lo = sent
     return max(lo, sent), _month_last(base.year, base.month), "message"
 
 
@@ -425,7 +433,7 @@ def _next_month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return first.replace(day=21), _month_last(first.year, first.month), "message"
 
 
-@_pattern(rf"{_B}(?:within|in\s+less\s+than|less\s+than|not\s+more\s+than|max(?:imum)?)\s+"
+@_pattern(rf"{_B}(?:within|in\s+less\s+than|less\s+than|not\s+more\s+than|max(?:imum)?|valid\s+for)\s+"
           rf"(?:about\s+|around\s+|approx\w*\s+)?{RANGE}\s*{UNIT}{_E}(?!\s+ago)", needs=DURATION)
 def _within(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     n = _num(m["m"] or m["n"]) or 0
@@ -440,6 +448,13 @@ def _in_n(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     hi = _num(m["m"] or m["m2"]) or n
     unit, work = m["unit"] or m["unit2"], bool(m["work"] or m["work2"])
     return _add(sent, n, unit, work), _add(sent, hi, unit, work), "message"
+
+
+@_pattern(r"(?P<n>\d{1,3})\s*(?:个)?(?P<unit>天|周|星期)后", needs=(DIGIT,))
+def _zh_in_n(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
+    n = int(m["n"]) * (1 if m["unit"] == "天" else 7)
+    day = sent + dt.timedelta(days=n)
+    return day, day, "message"
 
 
 @_pattern(rf"{_B}{RANGE}\s*{UNIT}{_E}(?!\s+ago)", needs=DURATION)
@@ -525,4 +540,15 @@ def find_deadline(text: str, sent: Date, events: Any = None) -> Deadline | None:
         if result is not None:
             lo, hi, anchor = result
             return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
+    m = _OTHER_EVENT.search(text)
+    if m:  # "after the artwork is finalised": an event we cannot date, named as unknown
+        return Deadline(None, None, "unknown", m.group(0).strip(), m.start(), m.end())
     return None
+
+
+_OTHER_EVENT = re.compile(
+    r"(?<![\w-])(?:after|upon|once|when|as\s+soon\s+as)\s+(?!(?:that|this|sales|all|now|then|lunch"
+    r"|dinner|new\s+year|possible|we\s+(?:check|discuss)|it\s+is|is|are|do|can|will)\b)(?:the\s+|our\s+|your\s+)?[a-z][a-z-]+(?:\s+(?!we\b|i\b|"
+    r"will\b)[a-z][a-z-]+){0,4}",
+    re.IGNORECASE,
+)

@@ -227,7 +227,8 @@ def rule_strength(info: ClauseInfo, label: str, deadline: Deadline | None) -> st
     """firm / hedged / conditional; conditional wins over hedged (docs/PROMISES.md)."""
     if label == "none":
         return None
-    if info.cues.condition or (deadline is not None and deadline.event_anchored):
+    if info.cues.condition or (deadline is not None and (deadline.event_anchored
+                                                         or deadline.anchor == "unknown")):
         return "conditional"
     if info.cues.hedge:
         return "hedged"
@@ -268,7 +269,8 @@ def _deadline_for(info: ClauseInfo, sent: dt.date, lookup: Any) -> Deadline | No
 _TIME_WORDS = re.compile(
     r"\d|today|tonight|tomorrow|tmr|week|month|day|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|cny|new year|festival|holiday|"
-    r"deposit|payment|balance|sample|order|shipment|delivery|receipt|arrival|golden|national"
+    r"deposit|payment|balance|sample|order|shipment|delivery|receipt|arrival|golden|national|after|once"
+    r"|when|upon|soon|wk|b4|valid|明天|下周|本周|这周|下个月|天后"
 )
 
 
