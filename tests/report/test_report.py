@@ -109,3 +109,11 @@ def test_chromium_renders_findings_and_runs_no_chat_script(analysis, tmp_path):
     assert "Delivery date moved twice" in dom and "Request to pay a new bank account" in dom
     assert "pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]  # no data-pwned on body
     assert "<title>Evidence report" in dom  # the title was not rewritten by a chat script
+
+
+def test_report_without_facts(analysis, tmp_path):
+    analysis.facts = None
+    files = write_report(analysis, tmp_path, ReportOptions(pdf=False))
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Request to pay a new bank account" in html and len(files) == 2
+    assert "built-in method" not in html

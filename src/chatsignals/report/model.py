@@ -337,6 +337,8 @@ class ReportBuilder:
             q, p = item.get("quantity"), item.get("unit_price")
             if isinstance(q, int | float) and isinstance(p, int | float):
                 total += q * p
+        order["items"] = list(items)  # always a list: templates must not fall back to dict.items
+        order.setdefault("placed", None)
         order["total"] = f"{currency} {total:,.2f}".strip() if total else ""
         order.pop("payment_account", None) if self.redacted else None
         return order
