@@ -98,6 +98,7 @@ class Case(_Strict):
     currency: str | None = None
     title: str | None = None
     notes: str | None = None
+    reference_price: float | None = None  # a market unit price, for price.below_market
 
     @field_validator("id", "order_id", mode="before")
     @classmethod
