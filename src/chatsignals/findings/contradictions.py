@@ -13,6 +13,7 @@ price.changed_after_agreement, payment.account_changed.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
@@ -363,18 +364,28 @@ def _superseded(ctx: Context, w: Window, later: list[Window]) -> bool:
 _CHASE_DAYS = 3
 
 
+def _previous_message(ctx: Context, msg: Msg) -> Msg | None:
+    """The last dated, non-system message sent before ``msg`` in its conversation (the
+    conversation's keys are computed once, then bisected: this is asked for every promise)."""
+    cache = ctx.cache.setdefault("dated_keys", {})
+    if msg.conversation_id not in cache:
+        dated = [m for m in ctx.conversation(msg.conversation_id) if not m.is_system and m.day is not None]
+        dated.sort(key=lambda m: (m.day, _ts_key(m.timestamp)))
+        cache[msg.conversation_id] = (dated, [(m.day, _ts_key(m.timestamp)) for m in dated])
+    dated, keys = cache[msg.conversation_id]
+    i = bisect.bisect_left(keys, (msg.day, _ts_key(msg.timestamp)))
+    return dated[i - 1] if i > 0 else None
+
+
 def _chased(ctx: Context, w: Window) -> bool:
     """The new date came only as the answer to the buyer's question ("any news? has the
     container left?"): a delay the buyer had to find out about was not announced."""
     msg = ctx.by_id.get(str(w.promise.message_id))
     if msg is None or msg.day is None:
         return False
-    before = [m for m in ctx.conversation(msg.conversation_id)
-              if not m.is_system and m.day is not None
-              and (m.day, _ts_key(m.timestamp)) < (msg.day, _ts_key(msg.timestamp))]
-    if not before:
+    last = _previous_message(ctx, msg)
+    if last is None:
         return False
-    last = before[-1]
     return (last.from_buyer and "?" in last.text and last.day is not None
             and (msg.day - last.day).days <= _CHASE_DAYS)
 
