@@ -82,13 +82,24 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+def _plain(value: Any) -> Any:
+    """Whole numbers without '.0' (5000, not 5000.0), recursively."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def _facts_dict(facts: Any) -> dict[str, Any]:
     if facts is None:
         return {}
     if hasattr(facts, "model_dump"):
-        return facts.model_dump(mode="json", exclude_none=True)
+        return _plain(facts.model_dump(mode="json", exclude_none=True))
     if isinstance(facts, dict):
-        return facts
+        return _plain(facts)
     return {}
 
 
