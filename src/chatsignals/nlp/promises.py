@@ -91,6 +91,7 @@ _SEND = re.compile(
     r"|issue|issued|show|shared|forward\w*|renew\w*|courier\w*|enclosed|mail)\b|\battached\b"
     r"|\bwith the shipment\b"
 )
+_RECURRING = re.compile(r"\b(?:every\s+(?:day|week|month|\w+day)|daily|weekly)\b")
 _SHIPPED = re.compile(r"\b(?:shipped|dispatched|delivered|loaded|departed|picked up|sent out)\b")
 _SAMPLE_ACTION = re.compile(
     r"\b(?:send|sent|make|made|making|ship|prepare|ready|out|courier|dhl|fedex|ups|finish|do)\b"
@@ -110,6 +111,8 @@ def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec
     """One category by precedence: the specific action categories first, then what the clause is
     about. *Sending* a certificate is documents, *having* one is quality (docs/PROMISES.md).
     ``hits`` are found outside the deadline words, so "20 days after deposit" is not payment."""
+    if _RECURRING.search(norm) and ("communication" in hits or "documents" in hits):
+        return "communication"  # "i send you photos every week": recurring updates (README 14)
     if "sample" in hits and not _SAME_AS_SAMPLE.search(norm):
         return "sample"
     if "documents" in hits and _SHIPPED.search(norm) and re.search(r"\btracking\b", norm) \
