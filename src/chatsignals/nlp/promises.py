@@ -32,6 +32,7 @@ from ..table import finalize_promises, stable_id
 from . import classifier
 from .clauses import Cues, cues_of, normalise, split_clauses
 from .deadlines import Deadline, event_lookup, find_deadline
+from .deadlines import _candidates as _deadline_candidates
 from .pipeline import _EMOJI
 from .values import Value, find_amounts, find_documents, find_quantities, find_value, spec_values
 
@@ -516,15 +517,18 @@ def _clauses_of(text: str, sentences: list[str]) -> tuple[tuple[int, str, str], 
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def _has_content(piece: str) -> bool:
     """A clause that makes a promise of its own: a future/done/ready cue or deadline words, plus
-    something it is about (a category word, a value)."""
-    info = clause_info(piece)
-    c = info.cues
+    something it is about (a category word, an amount or count). Deliberately lighter than
+    :func:`clause_info` (no spec or document search): it only decides where to cut."""
+    c = cues_of(piece)
     if c.question or c.request:
         return True
-    verb = c.future or c.done or c.ready or info.has_time
-    return verb and (bool(info.hits) or info.has_value or info.has_time)
+    has_time = _has_time_words(c.text) and bool(_deadline_candidates(piece))
+    if not (c.future or c.done or c.ready or has_time):
+        return False
+    return has_time or bool(category_hits(c.text)) or bool(find_amounts(c.text) or find_quantities(c.text))
 
 
 def _prime_sentences(texts: list[str]) -> None:
