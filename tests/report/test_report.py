@@ -117,3 +117,14 @@ def test_report_without_facts(analysis, tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Request to pay a new bank account" in html and len(files) == 2
     assert "built-in method" not in html
+
+
+def test_redacted_report_masks_everywhere(analysis, tmp_path):
+    analysis.settings.seller = ["+86 138 0000 1234"]
+    write_report(analysis, tmp_path, ReportOptions(pdf=False, redact=True))
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    data = (tmp_path / "report.json").read_text(encoding="utf-8")
+    for text in (html, data):
+        assert "848-123456-838" not in text and "138 0000 1234" not in text
+    assert "•••-•••••6-838" in html
+    assert "['" not in html  # settings shown as text, not as Python lists

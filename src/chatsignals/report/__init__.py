@@ -19,17 +19,30 @@ if TYPE_CHECKING:
     from ..writer import ReportOptions
 
 
-def report_json(analysis: Analysis, model: dict[str, Any]) -> dict[str, Any]:
-    """Everything in the report, machine-readable: the model plus the three tables."""
-    risk = analysis.risk
-    return {
-        "control_number": model["control_number"],
-        "report": model,
-        "messages": records(analysis.messages),
-        "promises": records(analysis.promises),
-        "findings": records(analysis.findings),
-        "risk": records(risk) if risk is not None else [],
-    }
+REDACTED_FIELDS = {
+    "messages": ("text", "sender", "sender_id", "from_address", "from_name", "reply_to", "to", "cc", "quoted_text", "signature", "subject"),
+    "promises": ("text", "sender", "value"),
+    "findings": ("explanation", "evidence", "title"),
+}
+
+
+def report_json(analysis: Analysis, model: dict[str, Any], redact_text: bool = False) -> dict[str, Any]:
+    """Everything in the report, machine-readable: the model plus the three tables (with
+    ``--redact``, their text columns masked like the report; the Parquet tables keep the evidence)."""
+    from .redact import redact
+
+    tables = {"messages": analysis.messages, "promises": analysis.promises, "findings": analysis.findings}
+    out: dict[str, Any] = {"control_number": model["control_number"], "report": model}
+    for name, table in tables.items():
+        rows = records(table)
+        if redact_text:
+            for row in rows:
+                for field in REDACTED_FIELDS[name]:
+                    if isinstance(row.get(field), str):
+                        row[field] = redact(row[field])
+        out[name] = rows
+    out["risk"] = records(analysis.risk) if analysis.risk is not None else []
+    return out
 
 
 def write_report(analysis: Analysis, outdir: Path, options: ReportOptions) -> list[Path]:
@@ -41,7 +54,7 @@ def write_report(analysis: Analysis, outdir: Path, options: ReportOptions) -> li
     html_path.write_text(render_html(model), encoding="utf-8")
     json_path = outdir / "report.json"
     json_path.write_text(
-        json.dumps(report_json(analysis, model), ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+        json.dumps(report_json(analysis, model, options.redact), ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
     )
     written = [html_path, json_path]
     if options.pdf:

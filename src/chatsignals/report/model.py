@@ -326,8 +326,20 @@ class ReportBuilder:
             "tool_version": __version__,
             "rules_version": rules_version(),
             "time_zone": self.a.settings.tz or "UTC (no --tz given)",
-            "settings": self.a.settings.to_dict(),
+            "settings": self.settings_view(),
         }
+
+    def settings_view(self) -> dict[str, str]:
+        """The settings as a reader wants them: lists joined, unset values as '—', parties masked
+        under --redact."""
+        out = {}
+        for key, value in self.a.settings.to_dict().items():
+            if isinstance(value, list):
+                value = ", ".join(self.mask(str(v)) or "" for v in value)
+            elif value is None:
+                value = "—"
+            out[key] = str(value) or "—"
+        return out
 
     def risk(self) -> list[dict[str, Any]]:
         risk = self.a.risk
