@@ -104,8 +104,6 @@ def test_bad_inputs_beside_a_good_one(tmp_path: Path, capsys: pytest.CaptureFixt
     assert (out / "report.html").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="--redact leaves the facts' phone '+86 139 1234 5678' in "
-                   "report.html/pdf (parties row, printed as a Python list repr)")
 def test_redact_masks_phone_and_accounts(tmp_path: Path) -> None:
     """--redact: no seller phone and no bank account number left in report.html."""
     case = CASES / "machinery-wechat-bec"
