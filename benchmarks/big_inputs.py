@@ -4,6 +4,7 @@ chat whose one message is a 10 MB single line (WhatsApp, generic JSONL, e-mail).
     python benchmarks/big_inputs.py                    # both, mbox of 1,000 MB
     python benchmarks/big_inputs.py mbox --mb 200      # only the mbox, 200 MB
     python benchmarks/big_inputs.py line --mb 10       # only the single-line chats
+    python benchmarks/big_inputs.py analyze --kb 100   # NLP+findings on one long message, 1x and 2x
 
 Each read runs in a fresh child process so its peak RSS (ru_maxrss) is its own; the figure
 "grown" is the peak minus the RSS after imports. Files are generated in a temporary folder
@@ -127,16 +128,47 @@ def bench_lines(work: Path, mb: int) -> None:
         path.unlink()
 
 
+def bench_analyze(kb: int) -> None:
+    """CPU time of the NLP and findings stages when one sample message is ``kb`` KB, then twice
+    that: a ratio near 2 is linear, near 4 quadratic (a long message as a denial of service)."""
+    import datetime as dt
+
+    import chatsignals
+    from chatsignals.analysis import Settings, analyze_table
+    from chatsignals.facts import load_facts
+    from chatsignals.table import finalize
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    facts = load_facts(samples / "facts.yaml")
+    base = chatsignals.read(samples / "chats", tz="Europe/Berlin")
+    sentence = "pls pay balance today to our new account. "
+    analyze_table(base, facts, Settings(as_of=dt.date(2025, 5, 25)))  # warm: models, rules
+    times = []
+    for size in (kb * 1000, 2 * kb * 1000):
+        messages = base.copy()
+        messages.loc[5, "text"] = (sentence * (size // len(sentence) + 1))[:size]
+        messages = finalize(messages)
+        start = time.process_time()
+        analyze_table(messages, facts, Settings(as_of=dt.date(2025, 5, 25)))
+        times.append(time.process_time() - start)
+        print(f"analyze_table, one message of {size / 1000:,.0f} KB: {times[-1]:.1f} s CPU")
+    print(f"doubling the message multiplied the CPU time by {times[1] / max(times[0], 1e-9):.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_measure"]:
         measure(argv[1], argv[2])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("case", nargs="?", choices=["all", "mbox", "line"], default="all")
+    parser.add_argument("case", nargs="?", choices=["all", "mbox", "line", "analyze"], default="all")
+    parser.add_argument("--kb", type=int, default=100, help="message size for the analyze case, KB")
     parser.add_argument("--mb", type=int, help="mbox size (default 1000) or line size (default 10), MB")
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder)")
     args = parser.parse_args(argv)
+    if args.case == "analyze":
+        bench_analyze(args.kb)
+        return 0
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         if args.case in ("all", "line"):
