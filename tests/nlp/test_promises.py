@@ -163,3 +163,17 @@ def test_message_without_time_gets_no_guessed_dates() -> None:
     promise = extract_promises(finalize(frame)).iloc[0]
     assert promise["deadline_anchor"] == "message"
     assert pd.isna(promise["deadline_earliest"]) and pd.isna(promise["deadline_latest"])
+
+
+def test_facts_file_events_resolve_event_anchored_windows(tmp_path) -> None:
+    facts_mod = pytest.importorskip("chatsignals.facts")
+    path = tmp_path / "facts.yaml"
+    path.write_text("events:\n  - {date: 2025-03-03, type: deposit_paid, amount: 4200}\n",
+                    encoding="utf-8")
+    facts = facts_mod.load_facts(path)
+    rows = [{"conversation_id": "c", "sender": "Lily", "role": "seller",
+             "timestamp": "2025-02-20T03:00:00Z", "timezone": "Asia/Shanghai",
+             "text": "production time 15 working days after deposit", "is_system": False}]
+    promise = extract_promises(_messages(rows), facts=facts).iloc[0]
+    assert (promise["deadline_anchor"], promise["strength"]) == ("deposit", "conditional")
+    assert promise["deadline_latest"] == pd.Timestamp("2025-03-24")
