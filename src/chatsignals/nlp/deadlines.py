@@ -540,9 +540,9 @@ def find_deadline(text: str, sent: Date, events: Any = None) -> Deadline | None:
         if result is not None:
             lo, hi, anchor = result
             return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
-    m = _OTHER_EVENT.search(text)
-    if m:  # "after the artwork is finalised": an event we cannot date, named as unknown
-        return Deadline(None, None, "unknown", m.group(0).strip(), m.start(), m.end())
+    other = _OTHER_EVENT.search(text)
+    if other:  # "after the artwork is finalised": an event we cannot date, named as unknown
+        return Deadline(None, None, "unknown", other.group(0).strip(), other.start(), other.end())
     return None
 
 
