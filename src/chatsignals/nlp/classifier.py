@@ -131,14 +131,17 @@ class PromiseModel:
 
 def default_model_dir() -> Path:
     """Where the shipped model lives: ``$CHATSIGNALS_MODELS``, else ``models/`` of the source
-    checkout (``<repo>/models``), else ``./models``."""
+    checkout (``<repo>/models``), else ``chatsignals/models`` inside an installed package (when
+    packaging copies it there), else ``./models``."""
     env = os.environ.get("CHATSIGNALS_MODELS")
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[3] / "models"
-    if repo.is_dir():
-        return repo
-    return Path.cwd() / "models"
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "models", here.parents[1] / "models"):
+        if (candidate / MODEL_FILE).is_file():
+            return candidate
+    repo = here.parents[3] / "models"
+    return repo if repo.is_dir() else Path.cwd() / "models"
 
 
 def read_model(path: str | os.PathLike[str]) -> PromiseModel:
