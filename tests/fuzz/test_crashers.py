@@ -54,6 +54,11 @@ PENDING: dict[str, tuple[type[BaseException], str]] = {
         "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for an originalarrivaltime "
         "in 9762 (table.py), fix pending",
     ),
+    "wechat_html-epoch-2pow64.bin": (
+        OutOfBoundsDatetime,
+        "crash found by fuzzing: OutOfBoundsDatetime from pd.Timestamp(int(stamp), unit='s') for "
+        "timestamp:18446744073709551616 (parsers/wechat/html_export.py _entry_row), fix pending",
+    ),
     "wechat_paste-year-out-of-range.bin": (
         OutOfBoundsDatetime,
         "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-1012 date header "
