@@ -15,6 +15,7 @@ trusted types; a file asking for any other type is refused.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -130,14 +131,15 @@ class PromiseModel:
 
 
 def default_model_dir() -> Path:
-    """Where the shipped model lives: ``$CHATSIGNALS_MODELS``, else ``models/`` of the source
-    checkout (``<repo>/models``), else ``chatsignals/models`` inside an installed package (when
-    packaging copies it there), else ``./models``."""
+    """Where the shipped models live: ``$CHATSIGNALS_MODELS``, else ``models/`` of the source
+    checkout (``<repo>/models``), else ``<prefix>/share/chatsignals/models`` where ``pip install``
+    puts them (pyproject's data-files), else ``./models``."""
     env = os.environ.get("CHATSIGNALS_MODELS")
     if env:
         return Path(env)
     here = Path(__file__).resolve()
-    for candidate in (here.parents[3] / "models", here.parents[1] / "models"):
+    installed = Path(sys.prefix) / "share" / "chatsignals" / "models"  # pip install . puts them here
+    for candidate in (here.parents[3] / "models", installed, here.parents[1] / "models"):
         if (candidate / MODEL_FILE).is_file():
             return candidate
     repo = here.parents[3] / "models"
