@@ -476,6 +476,7 @@ class Pending:
     anchored: bool = False
     hits: list[tuple[Row, list[Span]]] = field(default_factory=list)
     unanchored_hits: int = 0
+    model_hits: dict[str, tuple[float, list[str]]] = field(default_factory=dict)  # id -> (p, n-grams)
 
 
 def _rows(messages: pd.DataFrame) -> Iterator[list[Row]]:
@@ -599,7 +600,8 @@ def _before(ts: Any, times: list[pd.Timestamp]) -> bool:
 
 
 def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: Any,
-                      promise_anchors: dict[str, list[tuple[str, str]]]) -> list[dict[str, Any]]:
+                      promise_anchors: dict[str, list[tuple[str, str]]],
+                      gate: Any = None) -> list[dict[str, Any]]:
     state = CheckState.from_facts(facts)
     pending = {c.rule.id: Pending() for c in rules if c.rule.conversation}
     promise_hits: dict[str, list[str]] = {}
@@ -614,13 +616,17 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
             rule = crule.rule
             conv = rule.conversation
             if conv is not None:
-                _advance(crule, row, state, pending[rule.id], promise_anchors, event_times, promise_hits)
+                _advance(crule, row, state, pending[rule.id], promise_anchors, event_times,
+                         promise_hits, gate)
                 continue
             if row.role not in SPEAKER_ROLES[rule.speaker]:
                 continue
-            hits = crule.hits(row.msg, state)
+            hits = crule.hits(row.msg, state) if gate is None or gate.patterns else []
             if hits:
                 findings.append(_finding(crule, [(row, hits)], [], []))
+            elif gate is not None and (voted := gate.hit(crule, row, state)):
+                finding = _finding(crule, [(row, [voted[0]])], [], [])
+                findings.append(_model_finding(finding, voted[1], voted[2]))
         if row.role in ("seller", "unknown"):
             state.learn(account_from_details(extract_bank_details(row.text)))
     for crule in rules:
@@ -632,13 +638,18 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
             finding = _finding(crule, p.hits, p.anchor_ids, promise_hits.get(crule.rule.id, []))
             if p.unanchored_hits == len(p.hits):  # no anchor at all: a weaker indicator
                 finding["score"] = round(max(0.05, finding["score"] - conv.unanchored_penalty), 3)
+            if len(p.model_hits) == len(p.hits):  # the model alone: its score and n-grams
+                prob = max(v[0] for v in p.model_hits.values())
+                ngrams = list(dict.fromkeys(g for v in p.model_hits.values() for g in v[1]))
+                finding = _model_finding(finding, prob, ngrams[:3])
             findings.append(finding)
     return findings
 
 
 def _advance(crule: CompiledRule, row: Row, state: CheckState, p: Pending,
              promise_anchors: dict[str, list[tuple[str, str]]],
-             event_times: dict[str, list[pd.Timestamp]], promise_hits: dict[str, list[str]]) -> None:
+             event_times: dict[str, list[pd.Timestamp]], promise_hits: dict[str, list[str]],
+             gate: Any = None) -> None:
     """Feed one message to a conversation rule: does it anchor, does it hit after the anchor."""
     rule = crule.rule
     conv = rule.conversation
@@ -659,34 +670,59 @@ def _advance(crule: CompiledRule, row: Row, state: CheckState, p: Pending,
             p.anchored = True
     if row.role not in SPEAKER_ROLES[rule.speaker]:
         return
-    if needs_anchor and not p.anchored:
-        if crule.unanchored is None:
+    patterns = gate is None or gate.patterns
+    if needs_anchor and not p.anchored:  # the model never speaks before the anchor
+        if crule.unanchored is None or not patterns:
             return
         hits = crule.kept(crule.unanchored.spans(row.msg, state), row.msg, state)
         if hits:
             p.hits.append((row, hits))
             p.unanchored_hits += 1
         return
-    hits = crule.hits(row.msg, state)
-    if crule.unanchored is not None:  # the words that count alone count after the anchor too
+    hits = crule.hits(row.msg, state) if patterns else []
+    if crule.unanchored is not None and patterns:  # words that count alone count after the anchor
         hits += crule.kept(crule.unanchored.spans(row.msg, state), row.msg, state)
     if hits:
         p.hits.append((row, sorted(hits, key=lambda s: (s.start, -len(s)))))
+    elif gate is not None and (voted := gate.hit(crule, row, state)):
+        p.hits.append((row, [voted[0]]))
+        p.model_hits[row.message_id] = (voted[1], voted[2])
 
 
 def run_rules(messages: pd.DataFrame, promises: pd.DataFrame | None = None, facts: Any = None,
-              rules: Iterable[CompiledRule] | None = None) -> pd.DataFrame:
-    """Every scam-pattern finding in ``messages`` (FINDING_COLUMNS rows, kind scam_pattern)."""
+              rules: Iterable[CompiledRule] | None = None, use_model: bool = True,
+              model: Any = None, patterns: bool = True) -> pd.DataFrame:
+    """Every scam-pattern finding in ``messages`` (FINDING_COLUMNS rows, kind scam_pattern).
+
+    With ``use_model`` the shipped classifier (``classifier.py``; or ``model``) adds findings for
+    rules no pattern matched; ``patterns=False`` leaves the model alone (to measure it)."""
     active = tuple(compiled_rules() if rules is None else rules)
     anchors = _promise_anchors(promises)
+    gate = _model_gate(messages, use_model, model, patterns)
     found: list[dict[str, Any]] = []
     for rows in _rows(messages):
-        found += _run_conversation(rows, active, facts, anchors)
+        found += _run_conversation(rows, active, facts, anchors, gate)
     if not found:
         return finalize_findings(pd.DataFrame())
     frame = pd.DataFrame(found).drop_duplicates("finding_id")
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, errors="coerce")
     return finalize_findings(frame)
+
+
+def _model_gate(messages: pd.DataFrame, use_model: bool, model: Any, patterns: bool) -> Any:
+    """The classifier's votes for the table, or None (patterns only: no model file, or off)."""
+    if not use_model or messages is None or not len(messages):
+        return None
+    from .classifier import ModelGate, load_model
+
+    model = model if model is not None else load_model()
+    return None if model is None else ModelGate.of(messages, model, patterns)
+
+
+def _model_finding(finding: dict[str, Any], prob: float, ngrams: list[str]) -> dict[str, Any]:
+    from .classifier import as_model_finding
+
+    return as_model_finding(finding, prob, ngrams)
 
 
 # --- self-tests and listing ----------------------------------------------------------------------
@@ -714,7 +750,7 @@ def run_case(crule: CompiledRule, case: str | TestCase) -> bool:
         case = TestCase(text=case)
     frame = _case_frame(case)
     last = frame["message_id"].iloc[-1]
-    found = run_rules(frame, None, case.facts, rules=[crule])
+    found = run_rules(frame, None, case.facts, rules=[crule], use_model=False)  # the YAML alone
     return any(last in ids for ids in found["message_ids"])
 
 
