@@ -47,7 +47,7 @@ def test_200_files_with_3_corrupt_exit_1_and_resume(batch_folder, tmp_path, caps
     assert sorted(e["source_file"].rsplit("/", 1)[1] for e in errors) == ["corrupt_binary.csv", "corrupt_empty.txt", "corrupt_utf8.csv"]
     err = capsys.readouterr().err
     assert err.count("error: ") == 3
-    messages = pd.read_parquet(out / "messages")
+    messages = chatsignals.load(out).messages
     assert messages["conversation_id"].nunique() == 197 and len(messages) == 197 * len(SUPPLIER_LINES)
     assert summary["conversations_by_risk"][0]["risk_score"] >= summary["conversations_by_risk"][-1]["risk_score"]
     result = chatsignals.load(out)

@@ -160,7 +160,13 @@ def _read_table(outdir: Path, name: str) -> pd.DataFrame:
         return pd.read_parquet(single)
     folder = outdir / name
     if folder.is_dir():
-        return pd.read_parquet(folder)
+        # parts of different formats carry different extra columns: read each, then concatenate
+        parts = []
+        for part in sorted(folder.glob("*/*.parquet")):
+            frame = pd.read_parquet(part)
+            frame["input"] = part.parent.name.split("=", 1)[-1]
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     raise FileNotFoundError(f"{outdir}: no {name}.parquet or {name}/ dataset (is this an analyze OUTDIR?)")
 
 
