@@ -192,14 +192,27 @@ def _list_column(col: pd.Series) -> pd.Series:
         return pd.Series(values, dtype="object")
 
 
+_NS_MIN, _NS_MAX = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+
+
+def _in_ns_range(series: pd.Series) -> pd.Series:
+    """Times outside what nanoseconds can hold (before 1677, after 2262: typos like year 20255)
+    become empty; the string as written stays in ``timestamp_raw``."""
+    if len(series) and str(series.dtype) != UTC_TIME:
+        bad = series.notna() & ((series < _NS_MIN) | (series > _NS_MAX))
+        if bad.any():
+            series = series.where(~bad)
+    return series
+
+
 def _as_utc(series: pd.Series) -> pd.Series:
     """Coerce a column to tz-aware UTC; naive values must have been localised before this."""
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return series.dt.tz_convert("UTC").astype(UTC_TIME)
+        return _in_ns_range(series.dt.tz_convert("UTC")).astype(UTC_TIME)
     if pd.api.types.is_datetime64_dtype(series.dtype):
         raise TableError("naive timestamps reached the table; localise them first")
     converted = pd.to_datetime(series, utc=True, errors="coerce")
-    return converted.astype(UTC_TIME)
+    return _in_ns_range(converted).astype(UTC_TIME)
 
 
 def finalize(frame: pd.DataFrame) -> pd.DataFrame:
