@@ -7,9 +7,35 @@ from typing import Any
 
 import pandas as pd
 
-from ..table import finalize_findings
+from ..table import finalize_findings, stable_id
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def merge_repeated_patterns(findings: pd.DataFrame) -> pd.DataFrame:
+    """One finding per scam pattern per conversation: the same pressure line five times is one
+    indicator citing five messages, not five findings. The strongest instance speaks for them."""
+    scam = findings["kind"] == "scam_pattern"
+    if not scam.any():
+        return findings
+    merged = []
+    for (_, rule_id), group in findings[scam].groupby(["conversation_id", "rule_id"], sort=False, dropna=False):
+        if len(group) == 1:
+            merged.append(group.iloc[0].to_dict())
+            continue
+        group = group.sort_values("timestamp", kind="mergesort")
+        best = group.loc[group["score"].idxmax()].to_dict()
+        ids = list(dict.fromkeys(m for ms in group["message_ids"] for m in ms))
+        last = group["timestamp"].dropna().max()
+        when = f" up to {last:%Y-%m-%d}" if not pd.isna(last) else ""
+        best["message_ids"] = ids
+        best["promise_ids"] = list(dict.fromkeys(p for ps in group["promise_ids"] for p in ps))
+        best["explanation"] = f"{best['explanation']} The same pattern appears in {len(group) - 1} more message(s){when}."
+        best["score"] = float(min(1.0, group["score"].max() + 0.05 * (len(group) - 1)))
+        best["timestamp"] = group["timestamp"].min()
+        best["finding_id"] = stable_id("F", rule_id, *ids)
+        merged.append(best)
+    return pd.concat([findings[~scam], pd.DataFrame(merged)], ignore_index=True)
 
 
 def find_all(messages: pd.DataFrame, promises: pd.DataFrame, facts: Any, as_of: dt.date) -> pd.DataFrame:
@@ -28,6 +54,7 @@ def find_all(messages: pd.DataFrame, promises: pd.DataFrame, facts: Any, as_of: 
         return finalize_findings(pd.DataFrame())
     findings = pd.concat(parts, ignore_index=True)
     findings = findings.drop_duplicates("finding_id")
+    findings = merge_repeated_patterns(findings)
     rank = findings["severity"].map(SEVERITY_ORDER).fillna(5)
     findings = findings.assign(_rank=rank).sort_values(
         ["_rank", "score", "timestamp", "finding_id"], ascending=[True, False, True, True], kind="mergesort"
