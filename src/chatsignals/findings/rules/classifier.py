@@ -208,26 +208,29 @@ class ModelGate:
 
     def hit(self, crule: Any, row: Any, state: Any) -> tuple[Any, float, list[str]] | None:
         """(span, probability, n-grams) when the model speaks for ``crule`` on ``row`` and the
-        rule's own exclusions, negation and question checks keep the strongest n-gram's span."""
+        rule's own exclusions, negation and question checks keep EVERY place where its strongest
+        n-grams occur: "we pay to our company account, never to a personal account" is no vote
+        for a personal account."""
         prob = self.fired.get(row.message_id, {}).get(crule.rule.id)
         if prob is None or row.msg is None:
             return None
         ngrams = self.model.top_ngrams(model_text(row.text), crule.rule.id)
-        span = _ngram_span(row.msg.doc, ngrams[0]) if ngrams else None
-        if span is None or not crule.kept([span], row.msg, state):
+        spans = [span for gram in ngrams for span in _ngram_spans(row.msg.doc, gram)]
+        if not spans or len(crule.kept(spans, row.msg, state)) < len(spans):
             return None
-        return span, prob, ngrams
+        return spans[0], prob, ngrams
 
 
-def _ngram_span(doc: Any, ngram: str) -> Any:
-    """The first place the n-gram occurs in the normalised doc, as a token span."""
+def _ngram_spans(doc: Any, ngram: str) -> list[Any]:
+    """Every place the n-gram occurs in the normalised doc, as token spans."""
     words = ngram.split()
     rx = re.compile(r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)")
-    m = rx.search(doc.text.lower())
-    if m is None:
-        return None
-    span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-    return span if span is not None and len(span) else None
+    out = []
+    for m in rx.finditer(doc.text.lower()):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None and len(span):
+            out.append(span)
+    return out
 
 
 def as_model_finding(finding: dict[str, Any], prob: float, ngrams: list[str]) -> dict[str, Any]:
