@@ -22,47 +22,14 @@ from chatsignals.parsers import parsers
 
 CRASHERS = Path(__file__).parent / "crashers"
 
-#: reproducer file name -> (the exception it still raises, why and where the fix belongs)
+#: reproducer file name -> (the exception it still raises, why and where the fix belongs).
+#: Fixed and removed: the seven *-year*.bin crashes (OutOfBoundsDatetime in table._as_utc),
+#: fixed in table.py by d05d9a6.
 PENDING: dict[str, tuple[type[BaseException], str]] = {
-    "generic-year1012.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-1012 timestamp "
-        "(table.py), fix pending",
-    ),
-    "alibaba_page-year741.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-741 timestamp "
-        "(table.py), fix pending",
-    ),
-    "line-year2572.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-2572 date "
-        "(table.py), fix pending",
-    ),
-    "messenger-year2523.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a timestamp_ms in 2523 "
-        "(table.py), fix pending",
-    ),
-    "signal-year-out-of-range.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a [YYYY-MM-DD] stamp "
-        "beyond 2262 (table.py), fix pending",
-    ),
-    "skype-year9762.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for an originalarrivaltime "
-        "in 9762 (table.py), fix pending",
-    ),
     "wechat_html-epoch-2pow64.bin": (
         OutOfBoundsDatetime,
         "crash found by fuzzing: OutOfBoundsDatetime from pd.Timestamp(int(stamp), unit='s') for "
         "timestamp:18446744073709551616 (parsers/wechat/html_export.py _entry_row), fix pending",
-    ),
-    "wechat_paste-year-out-of-range.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime in table._as_utc for a year-1012 date header "
-        "(table.py), fix pending",
     ),
     "wechat_csv-csv-error.bin": (
         csv.Error,
