@@ -158,9 +158,23 @@ def read_one(
     if "source_locator" not in frame:
         frame["source_locator"] = [f"record {i}" for i in frame["source_index"]]
     table = finalize(frame)
+    _warn_unread_times(table, tally)
     table = assign_roles(table, options.parties)
     validate(table)
     return table, tally
+
+
+def _warn_unread_times(table: pd.DataFrame, tally: ParseTally) -> None:
+    """A time written in the file that did not become a timestamp (an impossible date under the
+    day/month order used, a typo) is said, whatever the format: the row stays, time empty."""
+    lost = table["timestamp"].isna() & table["timestamp_raw"].notna() & (table["timestamp_raw"].str.strip() != "")
+    n = int(lost.sum())
+    if n:
+        first = table.loc[lost, "timestamp_raw"].iloc[0]
+        tally.warn(
+            f"{n} time(s) as written could not be read as a date (impossible under the day/month "
+            f"order used, or out of range), e.g. {first!r}: kept in timestamp_raw, time left empty"
+        )
 
 
 def read_inputs(

@@ -65,8 +65,6 @@ def test_android_spanish_day_first_detected_without_date_order(tmp_path: Path) -
     assert df["timestamp"].min() == pd.Timestamp("2025-03-03 08:12", tz="UTC")
 
 
-@pytest.mark.xfail(strict=True, reason="line: a forced --date-order that makes dates impossible "
-                   "empties 7 timestamps without any warning (whatsapp warns)")
 def test_forced_wrong_date_order_is_reported(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     """Forcing DMY on a month-first LINE export must say which headers became impossible."""
