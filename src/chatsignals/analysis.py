@@ -83,12 +83,13 @@ def analyze_table(messages: pd.DataFrame, facts: Any = None, settings: Settings 
     from .nlp.promises import extract_promises
 
     settings = settings or Settings()
+    notes: list[str] = []
     promises = finalize_promises(extract_promises(messages, facts=facts))
-    findings = finalize_findings(find_all(messages, promises, facts, settings.as_of_date()))
+    findings = finalize_findings(find_all(messages, promises, facts, settings.as_of_date(), notes))
     from .findings.risk import conversation_risk
 
     risk = conversation_risk(findings, messages)
-    return Analysis(messages, promises, findings, risk, facts, settings)
+    return Analysis(messages, promises, findings, risk, facts, settings, notes=notes)
 
 
 def analyze(
@@ -125,5 +126,6 @@ def analyze(
     options = make_options(tz, date_order, seller_list, buyer_list)
     read = read_inputs(paths, options, format)
     result = analyze_table(read.table, facts_obj, settings)
-    result.tallies, result.failures, result.notes = read.tallies, read.failures, read.notes
+    result.tallies, result.failures = read.tallies, read.failures
+    result.notes = [*read.notes, *result.notes]
     return result

@@ -78,6 +78,11 @@ def analyze_file(path: str, settings_dict: dict[str, Any], outdir: str) -> dict[
         result = analyze_table(read.table, _facts(settings), settings)
     except ChatsignalsError as exc:
         return {"file": path, "sha256": sha, "status": "error", "reason": str(exc)}
+    except Exception as exc:  # a bug on one file must not stop a batch of thousands
+        if os.environ.get("CHATSIGNALS_DEBUG"):
+            raise
+        reason = f"internal error: {exc.__class__.__name__}: {' '.join(str(exc).split())[:200]}"
+        return {"file": path, "sha256": sha, "status": "error", "reason": reason}
     part = f"input={sha[:12]}"
     meta = {"sources": [{"file": path, "sha256": sha}], "settings": settings.to_dict()}
     for name in TABLES:
@@ -93,6 +98,7 @@ def analyze_file(path: str, settings_dict: dict[str, Any], outdir: str) -> dict[
         "promises": len(result.promises),
         "findings": len(result.findings),
         "tally": read.tallies[0].summary() if read.tallies else "",
+        "notes": list(result.notes),
         "conversations": _risk_rows(risk, result.findings),
     }
     state.parent.mkdir(parents=True, exist_ok=True)

@@ -25,3 +25,24 @@ def test_repeated_pattern_in_one_conversation_becomes_one_finding_citing_all():
     assert one.explanation.startswith("On 2025-04-03")  # the strongest instance speaks
     assert len(merged[merged.conversation_id == "mail"]) == 1  # other conversations stay apart
     assert (merged.kind == "contradiction").sum() == 1  # contradictions are never merged
+
+
+def test_a_failing_producer_is_reported_and_the_others_still_run(monkeypatch):
+    import datetime as dt
+
+    from chatsignals.findings import contradictions, find_all
+    from chatsignals.table import finalize, finalize_promises
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(contradictions, "find_contradictions", broken)
+    messages = finalize(pd.DataFrame({
+        "message_id": ["m1"], "conversation_id": ["c"], "role": ["seller"], "sender": ["Lily"],
+        "platform": ["whatsapp"], "timestamp": [pd.Timestamp("2025-04-01T10:00Z")],
+        "text": ["our account changed, pls pay to our new account in Hong Kong today"],
+    }))
+    notes: list[str] = []
+    findings = find_all(messages, finalize_promises(pd.DataFrame()), None, dt.date(2025, 5, 1), notes)
+    assert notes and "contradictions stage failed" in notes[0] and "boom" in notes[0]
+    assert "payment.account_change_request" in set(findings.rule_id)

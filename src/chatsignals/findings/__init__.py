@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import pandas as pd
@@ -38,18 +39,40 @@ def merge_repeated_patterns(findings: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([findings[~scam], pd.DataFrame(merged)], ignore_index=True)
 
 
-def find_all(messages: pd.DataFrame, promises: pd.DataFrame, facts: Any, as_of: dt.date) -> pd.DataFrame:
-    """Every finding for the case, ranked by severity then score (highest first)."""
+def _isolated(name: str, produce: Any, notes: list[str] | None) -> pd.DataFrame | None:
+    """Run one producer; a bug in one must not cost the case the others' findings. The failure
+    is said (in ``notes``, shown on stderr and in the report), never swallowed."""
+    try:
+        return produce()
+    except Exception as exc:
+        if os.environ.get("CHATSIGNALS_DEBUG"):
+            raise
+        message = f"the {name} stage failed and its findings are missing: {exc.__class__.__name__}: {' '.join(str(exc).split())[:200]}"
+        if notes is None:
+            raise
+        notes.append(message)
+        return None
+
+
+def find_all(
+    messages: pd.DataFrame, promises: pd.DataFrame, facts: Any, as_of: dt.date, notes: list[str] | None = None
+) -> pd.DataFrame:
+    """Every finding for the case, ranked by severity then score (highest first). With a
+    ``notes`` list, a producer that fails is reported there and the others still run."""
     from .contradictions import find_contradictions
     from .email_signals import find_email_signals
     from .rules.engine import run_rules
 
-    parts = [
-        finalize_findings(find_contradictions(messages, promises, facts, as_of)),
-        finalize_findings(run_rules(messages, promises, facts)),
-        finalize_findings(find_email_signals(messages, facts)),
-    ]
-    parts = [p for p in parts if len(p)]
+    producers = (
+        ("contradictions", lambda: find_contradictions(messages, promises, facts, as_of)),
+        ("scam-pattern rules", lambda: run_rules(messages, promises, facts)),
+        ("e-mail signals", lambda: find_email_signals(messages, facts)),
+    )
+    parts = []
+    for name, produce in producers:
+        part = _isolated(name, produce, notes)
+        if part is not None and len(part):
+            parts.append(finalize_findings(part))
     if not parts:
         return finalize_findings(pd.DataFrame())
     findings = pd.concat(parts, ignore_index=True)
