@@ -88,10 +88,10 @@ def write_csv(table: pd.DataFrame, target: Path | None) -> None:
     frame = frame.map(neutralize_cell) if len(frame) else frame
     if target is None:
         buf = io.StringIO()
-        frame.to_csv(buf, index=False, lineterminator="\n")
+        frame.to_csv(buf, index=False, lineterminator="\r\n")
         sys.stdout.write(buf.getvalue())
     else:
-        frame.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+        frame.to_csv(target, index=False, lineterminator="\r\n", encoding="utf-8")
 
 
 def write_jsonl(table: pd.DataFrame, path: Path) -> None:

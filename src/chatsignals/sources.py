@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -170,7 +171,7 @@ class SafeZip:
         try:
             self.zip = zipfile.ZipFile(source.path)
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise InputError(source.display, f"damaged or truncated zip file ({exc})") from None
         if len(infos) > lim.max_zip_members:
             raise InputError(
@@ -213,7 +214,7 @@ class SafeZip:
                             f"zip member {name!r} expands beyond {cap:,} bytes (zip bomb?)",
                         )
                     chunks.append(block)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
             raise InputError(self.source.display, f"zip member {name!r} is damaged ({exc})") from None
         return b"".join(chunks)
 

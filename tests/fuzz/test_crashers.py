@@ -7,13 +7,10 @@ day it is fixed the xfail turns into a failure that says "remove me from PENDING
 
 from __future__ import annotations
 
-import csv
 import shutil
-import zlib
 from pathlib import Path
 
 import pytest
-from pandas.errors import OutOfBoundsDatetime
 
 import chatsignals
 from chatsignals.cli import main
@@ -24,24 +21,9 @@ CRASHERS = Path(__file__).parent / "crashers"
 
 #: reproducer file name -> (the exception it still raises, why and where the fix belongs).
 #: Fixed and removed: the seven *-year*.bin crashes (OutOfBoundsDatetime in table._as_utc),
-#: fixed in table.py by d05d9a6.
-PENDING: dict[str, tuple[type[BaseException], str]] = {
-    "wechat_html-epoch-2pow64.bin": (
-        OutOfBoundsDatetime,
-        "crash found by fuzzing: OutOfBoundsDatetime from pd.Timestamp(int(stamp), unit='s') for "
-        "timestamp:18446744073709551616 (parsers/wechat/html_export.py _entry_row), fix pending",
-    ),
-    "wechat_csv-csv-error.bin": (
-        csv.Error,
-        "crash found by fuzzing: csv.Error (',' expected after '\"') escapes reader.fieldnames in "
-        "parsers/wechat/csv_export.py parse(), fix pending",
-    ),
-    "whatsapp-zlib-error.bin": (
-        zlib.error,
-        "crash found by fuzzing: zlib.error escapes SafeZip.read on a corrupt deflate stream "
-        "(sources.py), fix pending",
-    ),
-}
+#: fixed in table.py by d05d9a6; the WeChat HTML epoch, WeChat CSV header and zlib crashes were
+#: fixed in html_export.py, csv_export.py and sources.py.
+PENDING: dict[str, tuple[type[BaseException], str]] = {}
 
 
 def parser_of(path: Path) -> str:

@@ -84,11 +84,6 @@ def test_parquet_keeps_the_words_exactly(tmp_path: Path) -> None:
     assert "=Lily Chen" in set(table["sender"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "output.write_csv writes with lineterminator='\\n', so the csv module leaves a cell holding a bare "
-    "CR unquoted: every reader splits the row there and the text after the CR ('=1+1') starts a "
-    "new row as a live formula; fix pending in output.py"
-))
 def test_bare_carriage_return_cannot_start_a_formula_row(tmp_path: Path) -> None:
     source = tmp_path / "chat.csv"
     source.write_text(

@@ -69,8 +69,11 @@ class GenericParser(Parser):
             head = source.head[: len(source.head) - 4].decode("utf-8", errors="ignore")
         stripped = head.lstrip("\ufeff \r\n\t")
         if stripped.startswith("{"):
+            lines = stripped.splitlines()
+            if len(lines) == 1 and len(source.head) >= 64 * 1024:  # a first record longer than the head
+                return 0.6 if all(f'"{k}"' in stripped.casefold() for k in REQUIRED) else 0.0
             try:
-                first = json.loads(stripped.splitlines()[0])
+                first = json.loads(lines[0])
             except (json.JSONDecodeError, IndexError):
                 return 0.0
             return 0.9 if isinstance(first, dict) and set(REQUIRED) <= {k.casefold() for k in first} else 0.0
@@ -92,6 +95,7 @@ class GenericParser(Parser):
         return self._build(records, tally, options)
 
     def _csv(self, source: Source, text: str, tally) -> list[tuple[str, dict[str, Any]]]:
+        csv.field_size_limit(max(csv.field_size_limit(), source.limits.max_line_chars))  # long messages are cells too
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if reader.fieldnames is None:
             raise InputError(source.display, "CSV has no header row")

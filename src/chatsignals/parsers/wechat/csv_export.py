@@ -61,7 +61,10 @@ class WeChatCsvParser(Parser):
         tally = self.new_tally(source)
         text = read_chat_text(source, tally)
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), strict=True)
-        fields = [f.strip() for f in reader.fieldnames or []]
+        try:
+            fields = [f.strip() for f in reader.fieldnames or []]
+        except csv.Error as exc:
+            raise InputError(source.display, f"WeChat CSV header is not valid CSV ({exc})") from None
         missing = [c for c in REQUIRED if c not in fields]
         if missing:
             raise InputError(source.display, f"WeChat CSV lacks the column(s) {', '.join(missing)}")

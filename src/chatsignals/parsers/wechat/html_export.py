@@ -213,6 +213,17 @@ def _row(
     }
 
 
+def _epoch(stamp: Any, tally: ParseTally) -> pd.Timestamp | None:
+    """Epoch seconds as UTC; an impossible value leaves the time empty, with a warning."""
+    if not isinstance(stamp, int):
+        return None
+    try:
+        return pd.Timestamp(stamp, unit="s", tz="UTC")
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        tally.warn("some message times are impossible epoch values: kept as written, time left empty")
+        return None
+
+
 def _entry_row(index: int, obj: dict[str, Any], tally: ParseTally) -> dict[str, Any]:
     """One table row from one chatMessages entry."""
     type_code = obj.get("type")
@@ -220,7 +231,7 @@ def _entry_row(index: int, obj: dict[str, Any], tally: ParseTally) -> dict[str, 
     stamp = obj.get("timestamp")
     text = html_text(str(obj.get("text") or ""))
     row: dict[str, Any] = {
-        "timestamp": pd.Timestamp(int(stamp), unit="s", tz="UTC") if isinstance(stamp, int) else None,
+        "timestamp": _epoch(stamp, tally),
         "timestamp_raw": None if stamp is None else str(stamp),
         "sender": html.unescape(str(obj.get("displayname") or "")) or None,
         "is_exporter": bool(obj.get("is_send")),
