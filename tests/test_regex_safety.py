@@ -45,8 +45,6 @@ KNOWN_SLOW: dict[str, str] = {
     "chatsignals.parsers.signal:LINK[0]": "1.2 s CPU on run-of-'[' (parsers/signal.py), fix pending",
     "chatsignals.parsers.telegram:_JSON_STRING[0]": "over 3 s CPU on own-literals (parsers/telegram.py), fix pending",
     "chatsignals.parsers.wechat.html_export:TOKEN[0]": "over 3 s CPU on a*50k+! (parsers/wechat/html_export.py), fix pending",
-    "chatsignals.parties:_EMAIL[0]": "over 3 s CPU on a*50k+! (parties.py), fix pending",
-    "chatsignals.report.redact:_EMAIL[0]": "over 3 s CPU on a*50k+! (report/redact.py), fix pending",
     "rules/platform.fake_notice[1]": "over 3 s CPU on spaces20k (findings/rules/platform_fake_notice.yaml), fix pending",
 }
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-_EMAIL = re.compile(r"[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+")
+# starts only where an address can start: no retry inside a long run of letters (ReDoS)
+_EMAIL = re.compile(r"(?<![^\s<>@,;])[^\s<>@,;]++@[^\s<>@,;]+\.[^\s<>@,;]+")
 _PHONE_CHARS = re.compile(r"^[\s+()\-.\d\u202a\u202c\u200e\u200f]+$")
 PHONE_MATCH_DIGITS = 9
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]++)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # digit runs of 7+ digits, possibly split by spaces, dashes or dots (phones, accounts, cards)
 _DIGITS = re.compile(r"(?<![\w/])\+?\d(?:[\d \-.()]{5,}\d)(?![\w/])")
