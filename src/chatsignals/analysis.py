@@ -75,6 +75,7 @@ class Analysis(ResultViews):
     tallies: list[ParseTally] = field(default_factory=list)
     failures: list[InputFailure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    output_problems: list[str] = field(default_factory=list)  # outputs that could not be written
 
 
 def analyze_table(messages: pd.DataFrame, facts: Any = None, settings: Settings | None = None) -> Analysis:

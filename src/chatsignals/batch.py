@@ -364,9 +364,11 @@ def _run_case(args: argparse.Namespace, outdir: Path, say: Callable[[str], None]
         return EXIT_USAGE
     options = ReportOptions(redact=args.redact, font=args.font, lang=args.lang, pdf=not args.no_pdf)
     write_case(result, outdir, options)
+    for problem in result.output_problems:
+        say(f"error: {problem}")
     if not args.quiet:
         say(
             f"{outdir}: {len(result.messages)} messages, {len(result.promises)} promises, "
             f"{len(result.findings)} findings"
         )
-    return EXIT_PARTIAL if result.failures else EXIT_OK
+    return EXIT_PARTIAL if (result.failures or result.output_problems) else EXIT_OK

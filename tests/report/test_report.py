@@ -128,3 +128,13 @@ def test_redacted_report_masks_everywhere(analysis, tmp_path):
         assert "848-123456-838" not in text and "138 0000 1234" not in text
     assert "•••-•••••6-838" in html
     assert "['" not in html  # settings shown as text, not as Python lists
+
+
+def test_missing_cjk_font_skips_only_the_pdf(analysis, tmp_path, monkeypatch):
+    from chatsignals.report import pdf
+
+    monkeypatch.setattr(pdf, "find_cjk_font", lambda: None)
+    files = write_report(analysis, tmp_path, ReportOptions())
+    assert {f.name for f in files} == {"report.html", "report.json"}
+    assert not (tmp_path / "report.pdf").exists()
+    assert "no installed font covers it" in analysis.output_problems[0]

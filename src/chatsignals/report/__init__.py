@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UsageError
 from ..output import records
 from .html import render_html
 from .model import build_model
@@ -58,5 +59,8 @@ def write_report(analysis: Analysis, outdir: Path, options: ReportOptions) -> li
     )
     written = [html_path, json_path]
     if options.pdf:
-        written += write_pdf(model, outdir, options.font)
+        try:
+            written += write_pdf(model, outdir, options.font)
+        except UsageError as exc:  # no font for the Chinese text: the other outputs still stand
+            analysis.output_problems.append(f"report.pdf not written: {exc}")
     return written
