@@ -103,6 +103,7 @@ def analyze(
     buyer: Iterable[str] | str | None = None,
     format: str | None = None,
     as_of: dt.date | str | None = None,
+    progress: bool = False,
 ) -> Analysis:
     """Read the inputs and analyse them as one case. Inputs that fail are in ``.failures``."""
     from .facts import load_facts
@@ -125,7 +126,7 @@ def analyze(
         as_of=as_of,
     )
     options = make_options(tz, date_order, seller_list, buyer_list)
-    read = read_inputs(paths, options, format)
+    read = read_inputs(paths, options, format, progress=progress)
     result = analyze_table(read.table, facts_obj, settings)
     result.tallies, result.failures = read.tallies, read.failures
     result.notes = [*read.notes, *result.notes]

@@ -333,10 +333,10 @@ def run_analyze(args: argparse.Namespace, say: Callable[[str], None], progress: 
         if not batch.analysed:
             return EXIT_USAGE
         return EXIT_PARTIAL if batch.errors else EXIT_OK
-    return _run_case(args, outdir, say)
+    return _run_case(args, outdir, say, progress)
 
 
-def _run_case(args: argparse.Namespace, outdir: Path, say: Callable[[str], None]) -> int:
+def _run_case(args: argparse.Namespace, outdir: Path, say: Callable[[str], None], progress: bool = False) -> int:
     result = analyze(
         args.inputs,
         facts=args.facts,
@@ -346,6 +346,7 @@ def _run_case(args: argparse.Namespace, outdir: Path, say: Callable[[str], None]
         buyer=args.buyer,
         format=args.format,
         as_of=args.as_of,
+        progress=progress,
     )
     if not args.quiet:
         for tally in result.tallies:

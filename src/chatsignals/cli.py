@@ -92,7 +92,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from .reading import make_options, read_inputs
 
     options = make_options(args.tz, args.date_order, args.seller, args.buyer)
-    result = read_inputs(args.inputs, options, args.format)
+    result = read_inputs(args.inputs, options, args.format, progress=show_progress())
     _report_read(result, args.quiet)
     if result.table.empty and result.failures and not result.tallies:
         return EXIT_USAGE

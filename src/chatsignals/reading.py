@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -177,16 +178,33 @@ def _warn_unread_times(table: pd.DataFrame, tally: ParseTally) -> None:
         )
 
 
+def progress_callback(paths: list[str | os.PathLike[str]], show: bool) -> tuple[Callable[[str], None] | None, Any]:
+    """A tqdm bar over the input files for a person at a terminal, or (None, None)."""
+    if not show:
+        return None, None
+    from tqdm import tqdm
+
+    total = sum(1 for _ in iter_input_files(paths, []))
+    bar = tqdm(total=total, unit="file", desc="reading", dynamic_ncols=True, leave=False)
+    return (lambda _path: bar.update(1)), bar
+
+
 def read_inputs(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     options: ParseOptions,
     format: str | None = None,
     limits: Limits | None = None,
     on_file: Callable[[str], None] | None = None,
+    progress: bool = False,
 ) -> ReadResult:
-    """Read every input; failures are collected, not raised (UsageError still raises)."""
+    """Read every input; failures are collected, not raised (UsageError still raises).
+    ``progress`` shows a bar over the files (for a person at a terminal)."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    paths = list(paths)
+    bar = None
+    if progress and on_file is None:
+        on_file, bar = progress_callback(paths, True)
     result = ReadResult(table=pd.DataFrame())
     tables: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
@@ -206,6 +224,8 @@ def read_inputs(
         finally:
             if on_file:
                 on_file(path)
+    if bar is not None:
+        bar.close()
     table = link_email_threads(concat_tables(tables))
     if tables and table["message_id"].duplicated().any():
         table = _dedupe_ids_across_files(table, result)
