@@ -26,13 +26,12 @@ import pandas as pd
 
 from ._version import __version__
 from .analysis import Settings, analyze, analyze_table
-from .errors import ChatsignalsError, InputError, UsageError
+from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ChatsignalsError, InputError, UsageError
 from .output import write_parquet
-from .reading import iter_input_files, make_options, read_inputs
+from .reading import InputFailure, iter_input_files, make_options, read_inputs, read_report_lines
 from .sources import Source
-from .writer import ReportOptions, write_case
+from .writer import ReportOptions, write_case, write_errors
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 TABLES = ("messages", "promises", "findings")
 STATE_DIR = "_state"
 
@@ -72,7 +71,7 @@ def analyze_file(path: str, settings_dict: dict[str, Any], outdir: str) -> dict[
         return {**done, "file": path, "status": "skipped"}
     try:
         options = make_options(settings.tz, settings.date_order, settings.seller, settings.buyer)
-        read = read_inputs([path], options, settings.format)
+        read = read_inputs([source], options, settings.format)  # hashed above: not again
         if read.failures:
             return {"file": path, "sha256": sha, "status": "error", "reason": read.failures[0].reason}
         result = analyze_table(read.table, _facts(settings), settings)
@@ -244,9 +243,7 @@ def _progress(total: int, show: bool) -> Any:
 def write_batch_outputs(result: BatchResult, outdir: Path, settings: Settings) -> None:
     """errors.jsonl, batch_summary.json/.parquet (conversations ranked by risk), manifest.json."""
     result.summaries.sort(key=lambda s: s["file"])
-    with (outdir / "errors.jsonl").open("w", encoding="utf-8", newline="\n") as handle:
-        for s in result.errors:
-            handle.write(json.dumps({"source_file": s["file"], "reason": s["reason"]}, ensure_ascii=False) + "\n")
+    write_errors([InputFailure(s["file"], s["reason"]) for s in result.errors], outdir)
     ranked = sorted(
         ({"file": s["file"], "sha256": s["sha256"], **c} for s in result.analysed for c in s.get("conversations", [])),
         key=lambda r: (-r["risk_score"], r["file"], r["conversation_id"]),
@@ -269,15 +266,14 @@ def write_batch_outputs(result: BatchResult, outdir: Path, settings: Settings) -
 
 
 def _write_batch_manifest(result: BatchResult, outdir: Path, settings: Settings) -> None:
-    from .report.manifest import MANIFEST, rules_version
-    from .sources import sha256_file
+    from .report.manifest import MANIFEST, file_entry, rules_version
 
     outputs = []
     for path in sorted(p for p in outdir.rglob("*") if p.is_file()):
         rel = path.relative_to(outdir).as_posix()
         if rel == MANIFEST or rel.startswith(STATE_DIR + "/"):
             continue
-        outputs.append({"file": rel, "size": path.stat().st_size, "sha256": sha256_file(path)})
+        outputs.append(file_entry(path, rel))
     manifest = {
         "tool": "chatsignals",
         "tool_version": __version__,
@@ -348,20 +344,10 @@ def _run_case(args: argparse.Namespace, outdir: Path, say: Callable[[str], None]
         as_of=args.as_of,
         progress=progress,
     )
-    if not args.quiet:
-        for tally in result.tallies:
-            say(tally.summary())
-            for warning in tally.warnings:
-                say(f"warning: {tally.source_file}: {warning}")
-        for note in result.notes:
-            say(f"note: {note}")
-    for failure in result.failures:
-        say(f"error: {failure.line()}")
+    for line in read_report_lines(result, args.quiet):
+        say(line)
     if not result.tallies:
-        outdir.mkdir(parents=True, exist_ok=True)
-        with (outdir / "errors.jsonl").open("w", encoding="utf-8") as handle:
-            for failure in result.failures:
-                handle.write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
+        write_errors(result.failures, outdir)
         return EXIT_USAGE
     options = ReportOptions(redact=args.redact, font=args.font, lang=args.lang, pdf=not args.no_pdf)
     write_case(result, outdir, options)

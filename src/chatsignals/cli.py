@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
-from .errors import ChatsignalsError, InputError, UsageError
-
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ChatsignalsError, InputError, UsageError
 
 
 def _say(message: str) -> None:
@@ -89,11 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from .output import write_table
-    from .reading import make_options, read_inputs
+    from .reading import make_options, read_inputs, read_report_lines
 
     options = make_options(args.tz, args.date_order, args.seller, args.buyer)
     result = read_inputs(args.inputs, options, args.format, progress=show_progress())
-    _report_read(result, args.quiet)
+    for line in read_report_lines(result, args.quiet):
+        _say(line)
     if result.table.empty and result.failures and not result.tallies:
         return EXIT_USAGE
     metadata = {
@@ -104,18 +103,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
     }
     write_table(result.table, args.output, metadata)
     return EXIT_PARTIAL if result.failures else EXIT_OK
-
-
-def _report_read(result, quiet: bool) -> None:  # type: ignore[no-untyped-def]
-    if not quiet:
-        for tally in result.tallies:
-            _say(tally.summary())
-            for warning in tally.warnings:
-                _say(f"warning: {tally.source_file}: {warning}")
-        for note in result.notes:
-            _say(f"note: {note}")
-    for failure in result.failures:
-        _say(f"error: {failure.line()}")
 
 
 def cmd_formats(_: argparse.Namespace) -> int:

@@ -7,6 +7,10 @@ error a parser or a stage raises for bad input is an :class:`InputError`; the CL
 
 from __future__ import annotations
 
+#: exit status of the command line (CONTRACT.md): every input processed; some inputs failed;
+#: usage error or nothing could be processed
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
 
 class ChatsignalsError(Exception):
     """Base class of every error chatsignals raises on purpose."""

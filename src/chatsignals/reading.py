@@ -54,6 +54,19 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)  # walk notes: skipped assets, duplicates
 
 
+def read_report_lines(result: Any, quiet: bool = False) -> list[str]:
+    """The stderr lines for what was read (per-file summaries, warnings, notes unless ``quiet``)
+    and for every input that failed (always). ``result`` is a ReadResult or an Analysis."""
+    lines: list[str] = []
+    if not quiet:
+        for tally in result.tallies:
+            lines.append(tally.summary())
+            lines += [f"warning: {tally.source_file}: {w}" for w in tally.warnings]
+        lines += [f"note: {note}" for note in result.notes]
+    lines += [f"error: {failure.line()}" for failure in result.failures]
+    return lines
+
+
 def resolve_tz(name: str | None) -> ZoneInfo | None:
     if not name:
         return None
@@ -77,11 +90,15 @@ def make_options(
     return ParseOptions(tz=zone, date_order=date_order, parties=Parties.of(seller, buyer))
 
 
-def iter_input_files(paths: Iterable[str | os.PathLike[str]], notes: list[str]) -> Iterator[str]:
+def iter_input_files(paths: Iterable[str | os.PathLike[str] | Source], notes: list[str]) -> Iterator[str | Source]:
     """Files named directly, and the files of named folders (sorted, hidden ones left out).
+    An already opened :class:`Source` passes through (its hash is not taken again).
 
     Assets met in folders (media, stylesheets) are counted in ``notes``, not read as chats."""
     for given in paths:
+        if isinstance(given, Source):
+            yield given
+            continue
         path = Path(given)
         if not path.is_dir():
             yield str(given)
@@ -109,13 +126,15 @@ def default_conversation_id(platform: str, sha256: str) -> str:
 
 
 def read_one(
-    path: str, options: ParseOptions, format: str | None = None, limits: Limits | None = None
+    source: Source | str, options: ParseOptions, format: str | None = None, limits: Limits | None = None
 ) -> tuple[pd.DataFrame, ParseTally]:
-    """Parse one file into a finalized, validated table (roles included)."""
-    source = Source.open(path, limits)
-    parser = get_parser(format) if format else detect(source)
+    """Parse one file (a path, or a Source already opened and hashed) into a finalized table
+    (roles included)."""
+    if not isinstance(source, Source):
+        source = Source.open(source, limits)
     if source.size == 0:
         raise InputError(source.display, "empty file")
+    parser = get_parser(format) if format else detect(source)
     try:
         result = parser.parse(source, options)
     except ChatsignalsError:
@@ -160,9 +179,7 @@ def read_one(
         frame["source_locator"] = [f"record {i}" for i in frame["source_index"]]
     table = finalize(frame)
     _warn_unread_times(table, tally)
-    table = assign_roles(table, options.parties)
-    validate(table)
-    return table, tally
+    return assign_roles(table, options.parties), tally  # validated once, with the others, by read_inputs
 
 
 def _warn_unread_times(table: pd.DataFrame, tally: ParseTally) -> None:
@@ -178,19 +195,8 @@ def _warn_unread_times(table: pd.DataFrame, tally: ParseTally) -> None:
         )
 
 
-def progress_callback(paths: list[str | os.PathLike[str]], show: bool) -> tuple[Callable[[str], None] | None, Any]:
-    """A tqdm bar over the input files for a person at a terminal, or (None, None)."""
-    if not show:
-        return None, None
-    from tqdm import tqdm
-
-    total = sum(1 for _ in iter_input_files(paths, []))
-    bar = tqdm(total=total, unit="file", desc="reading", dynamic_ncols=True, leave=False)
-    return (lambda _path: bar.update(1)), bar
-
-
 def read_inputs(
-    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    paths: Iterable[str | os.PathLike[str] | Source] | str | os.PathLike[str],
     options: ParseOptions,
     format: str | None = None,
     limits: Limits | None = None,
@@ -201,22 +207,26 @@ def read_inputs(
     ``progress`` shows a bar over the files (for a person at a terminal)."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    paths = list(paths)
+    result = ReadResult(table=pd.DataFrame())
+    files = list(iter_input_files(paths, result.notes))  # walked once: the bar needs the count
     bar = None
     if progress and on_file is None:
-        on_file, bar = progress_callback(paths, True)
-    result = ReadResult(table=pd.DataFrame())
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="file", desc="reading", dynamic_ncols=True, leave=False)
+        on_file = lambda _path: bar.update(1)  # noqa: E731
     tables: list[pd.DataFrame] = []
     seen: dict[str, str] = {}
-    for path in iter_input_files(paths, result.notes):
+    for item in files:
+        path = item.display if isinstance(item, Source) else item
         try:
-            source = Source.open(path, limits)
+            source = item if isinstance(item, Source) else Source.open(item, limits)
             digest = source.sha256
             if digest in seen:
                 result.notes.append(f"{path}: same bytes as {seen[digest]} (SHA-256 {digest[:12]}...), read once")
                 continue
             seen[digest] = path
-            table, tally = read_one(path, options, format, limits)
+            table, tally = read_one(source, options, format, limits)
             tables.append(table)
             result.tallies.append(tally)
         except InputError as exc:

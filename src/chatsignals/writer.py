@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .analysis import Analysis
 from .output import write_parquet
+from .reading import InputFailure
 
 
 @dataclass
@@ -16,6 +17,16 @@ class ReportOptions:
     font: str | None = None
     lang: str = "en"
     pdf: bool = True
+
+
+def write_errors(failures: list[InputFailure], outdir: Path) -> Path:
+    """OUTDIR/errors.jsonl: one JSON line per input that could not be read (empty when none)."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / "errors.jsonl"
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for failure in failures:
+            handle.write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
+    return path
 
 
 def write_case(analysis: Analysis, outdir: Path, options: ReportOptions | None = None) -> list[Path]:
@@ -38,11 +49,7 @@ def write_case(analysis: Analysis, outdir: Path, options: ReportOptions | None =
         path = outdir / f"{name}.parquet"
         write_parquet(table, path, meta)
         written.append(path)
-    errors = outdir / "errors.jsonl"
-    with errors.open("w", encoding="utf-8", newline="\n") as handle:
-        for failure in analysis.failures:
-            handle.write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
-    written.append(errors)
+    written.append(write_errors(analysis.failures, outdir))
     written += write_report(analysis, outdir, options)
     written.append(write_manifest(analysis, outdir, written))
     return written

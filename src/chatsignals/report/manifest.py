@@ -32,7 +32,7 @@ def rules_version() -> str:
     return f"{count} rules, sha256:{digest.hexdigest()[:16]}"
 
 
-def _entry(path: Path, name: str | None = None) -> dict[str, Any]:
+def file_entry(path: Path, name: str | None = None) -> dict[str, Any]:
     return {"file": name or str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
@@ -46,7 +46,7 @@ def write_manifest(analysis: Analysis, outdir: Path, files: list[Path]) -> Path:
         except OSError:
             entry["size"] = None
         inputs.append(entry)
-    outputs = [_entry(p, p.relative_to(outdir).as_posix()) for p in sorted(set(files)) if p.name != MANIFEST and p.exists()]
+    outputs = [file_entry(p, p.relative_to(outdir).as_posix()) for p in sorted(set(files)) if p.name != MANIFEST and p.exists()]
     manifest = {
         "tool": "chatsignals",
         "tool_version": __version__,

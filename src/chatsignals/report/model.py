@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -304,7 +305,7 @@ class ReportBuilder:
         inputs = []
         for t in self.a.tallies:
             try:
-                size = __import__("os").path.getsize(t.source_file)
+                size = os.path.getsize(t.source_file)
             except OSError:
                 size = None
             inputs.append(

@@ -143,12 +143,13 @@ class PdfWriter:
         logging.getLogger("fpdf").setLevel(logging.ERROR)  # missing glyphs are spelled out instead
 
     def _pick_cjk(self, font: str | None) -> Path | None:
-        needs_cjk = bool(_CJK.search(_all_text(self.m)))
+        cjk_chars = set(_CJK.findall(_all_text(self.m)))
+        needs_cjk = bool(cjk_chars)
         if font:
             path = Path(font)
             if not path.is_file():
                 raise UsageError(f"--font {font}: no such font file")
-            if needs_cjk and not _covers(path, "".join(sorted(set(_CJK.findall(_all_text(self.m)))))[:2000]):
+            if needs_cjk and not _covers(path, "".join(sorted(cjk_chars))[:2000]):
                 raise UsageError(f"--font {font}: does not cover the Chinese text in these messages")
             return path
         if not needs_cjk:
