@@ -257,3 +257,25 @@ def test_schema_rejects_a_key_written_twice():
     text = _rule_text("pressure_urgency.yaml").replace("level: medium", "level: medium\nlevel: high", 1)
     with pytest.raises(RuleError, match="duplicate key 'level'"):
         parse_rule(text, "x.yaml")
+
+
+@pytest.mark.parametrize(
+    ("platform", "facts", "marketplace"),
+    [
+        ("telegram", None, False),
+        ("email", {"case": {"platform": "email"}}, False),
+        ("alibaba", None, True),
+        ("whatsapp", {"case": {"platform": "Alibaba.com"}}, True),
+    ],
+)
+def test_explanations_speak_of_the_platform_only_where_there_is_one(platform, facts, marketplace):
+    msgs = conversation(
+        ("seller", "Pay the deposit in USDT only, bank is too slow."),
+        ("seller", "Please write to my gmail lily.chen88@gmail.com from now on."),
+    ).assign(platform=platform)
+    found = run_rules(msgs, facts=facts, use_model=False)
+    said = dict(zip(found["rule_id"], found["explanation"], strict=True))
+    untraceable, channel = said["payment.untraceable_method"], said["channel.move_off_platform"]
+    assert ("Trade Assurance" in untraceable) is marketplace
+    assert ("off the platform" in channel) is marketplace
+    assert "USDT" in untraceable and "gmail" in channel  # the seller's words are quoted either way

@@ -466,6 +466,7 @@ class Row:
     role: str
     text: str
     msg: Analysed | None = None
+    platform: str | None = None
 
 
 @dataclass
@@ -497,7 +498,9 @@ def _rows(messages: pd.DataFrame) -> Iterator[list[Row]]:
                 continue
             role = rec.role if isinstance(rec.role, str) else "unknown"
             sender = rec.sender if isinstance(rec.sender, str) else None
-            rows.append(Row(str(rec.message_id), str(conv), rec.timestamp, sender, role, text))
+            platform = getattr(rec, "platform", None)
+            rows.append(Row(str(rec.message_id), str(conv), rec.timestamp, sender, role, text,
+                            platform=platform if isinstance(platform, str) else None))
         yield rows
 
 
@@ -528,7 +531,7 @@ def _explain(template: str, row: Row, quote: str, **extra: Any) -> str:
 
 
 def _finding(crule: CompiledRule, rows: list[tuple[Row, list[Span]]], anchor_ids: list[str],
-             promise_ids: list[str]) -> dict[str, Any]:
+             promise_ids: list[str], marketplace: bool = True) -> dict[str, Any]:
     rule = crule.rule
     first_row, first_hits = rows[0]
     assert first_row.msg is not None
@@ -542,6 +545,8 @@ def _finding(crule: CompiledRule, rows: list[tuple[Row, list[Span]]], anchor_ids
                 evidence.append(words)
     message_ids = list(dict.fromkeys([*anchor_ids, *(r.message_id for r, _ in rows)]))
     template = rule.explanation
+    if not marketplace and rule.explanation_no_marketplace:
+        template = rule.explanation_no_marketplace
     if rule.conversation and rule.conversation.explanation and len(rows) > 1:
         template = rule.conversation.explanation
     last_row = rows[-1][0]
@@ -599,10 +604,26 @@ def _before(ts: Any, times: list[pd.Timestamp]) -> bool:
     return any(t < day for t in times)
 
 
+#: table platforms that are marketplaces, and marketplace names in the facts' ``case.platform``
+MARKETPLACES = frozenset({"alibaba"})
+_MARKETPLACE_NAME = re.compile(r"alibaba|aliexpress|\b1688\b|made-in-china|global\s*sources|dhgate", re.I)
+
+
+def _marketplace(rows: list[Row], facts: Any) -> bool:
+    """Does the conversation run on a marketplace (an Alibaba table, a platform row, or facts
+    naming one)? Only then may an explanation speak of "the platform" or Trade Assurance: in a
+    Telegram or e-mail-only deal the buyer could not paste such a sentence into a dispute."""
+    if any(r.platform in MARKETPLACES or r.role == "platform" for r in rows):
+        return True
+    name = get_path(facts, "case", "platform")
+    return isinstance(name, str) and bool(_MARKETPLACE_NAME.search(name))
+
+
 def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: Any,
                       promise_anchors: dict[str, list[tuple[str, str]]],
                       gate: Any = None) -> list[dict[str, Any]]:
     state = CheckState.from_facts(facts)
+    market = _marketplace(rows, facts)
     pending = {c.rule.id: Pending() for c in rules if c.rule.conversation}
     promise_hits: dict[str, list[str]] = {}
     findings = []
@@ -623,9 +644,9 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
                 continue
             hits = crule.hits(row.msg, state) if gate is None or gate.patterns else []
             if hits:
-                findings.append(_finding(crule, [(row, hits)], [], []))
+                findings.append(_finding(crule, [(row, hits)], [], [], market))
             elif gate is not None and (voted := gate.hit(crule, row, state)):
-                finding = _finding(crule, [(row, [voted[0]])], [], [])
+                finding = _finding(crule, [(row, [voted[0]])], [], [], market)
                 findings.append(_model_finding(finding, voted[1], voted[2]))
         if row.role in ("seller", "unknown"):
             state.learn(account_from_details(extract_bank_details(row.text)))
@@ -635,7 +656,8 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
             continue
         p = pending[crule.rule.id]
         if len(p.hits) >= conv.min_messages:
-            finding = _finding(crule, p.hits, p.anchor_ids, promise_hits.get(crule.rule.id, []))
+            finding = _finding(crule, p.hits, p.anchor_ids, promise_hits.get(crule.rule.id, []),
+                               market)
             if p.unanchored_hits == len(p.hits):  # no anchor at all: a weaker indicator
                 finding["score"] = round(max(0.05, finding["score"] - conv.unanchored_penalty), 3)
             if len(p.model_hits) == len(p.hits):  # the model alone: its score and n-grams

@@ -157,6 +157,9 @@ class Rule(_Strict):
     false_positives: list[str] = Field(min_length=1)
     references: list[Reference] = Field(min_length=1)
     explanation: str
+    #: the explanation for a conversation with no marketplace (a Telegram or e-mail-only deal):
+    #: without "the platform" or Trade Assurance, which the buyer there never had
+    explanation_no_marketplace: str | None = None
     tests: RuleTests
 
     @field_validator("id")
@@ -170,8 +173,9 @@ class Rule(_Strict):
     def _has_patterns(self) -> Rule:
         if self.patterns.is_empty():
             raise ValueError("a rule needs at least one pattern")
-        if "{quote}" not in self.explanation:
-            raise ValueError("the explanation template must quote the matched words ({quote})")
+        for template in (self.explanation, self.explanation_no_marketplace):
+            if template is not None and "{quote}" not in template:
+                raise ValueError("the explanation template must quote the matched words ({quote})")
         return self
 
 
