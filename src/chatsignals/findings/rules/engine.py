@@ -61,6 +61,7 @@ NEGATIONS = frozenset("not n't nt never no without cannot nor neither none nobod
 CONDITION_WORDS = frozenset("if or whether unless".split())
 LIMITERS = frozenset("until unless before till".split())
 QUESTION_STARTS = frozenset("do does did is are was were has have had".split())
+RHETORICAL_STARTS = frozenset({"why"})
 _REQUEST = re.compile(
     r"^(?:(?:dear|hi|hello|friend|sir|madam)\W+)*(?:please\W+|kindly\W+)?"
     r"(?:can|could|would|will|may|pls|please)\s+(?:you|u)\b|\bplease\b|\bkindly\b|"
@@ -359,12 +360,16 @@ def is_negated(span: Span) -> bool:
 
 
 def is_question(span: Span) -> bool:
-    """A yes/no question about a state of affairs, not a request phrased as a question."""
+    """A yes/no question about a state of affairs, not a request phrased as a question. A
+    "why" question is neither: "why you need to visit?" and "why pay the Alibaba fee?" push the
+    buyer, so the rules read them as statements."""
     sent = span.sent
     text = sent.text.strip()
     if not text:
         return False
     first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+    if first is not None and first.lower_ in RHETORICAL_STARTS:
+        return False
     asks = text.endswith("?") or (first is not None and first.lower_ in QUESTION_STARTS and "?" in text)
     if not asks:
         return False
