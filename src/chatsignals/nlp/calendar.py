@@ -37,7 +37,7 @@ def _covered(day: dt.date) -> bool:
 
 @lru_cache(maxsize=32)
 def _fallback_year(year: int) -> dict[dt.date, str]:
-    return dict(pyholidays.China(years=year).items())
+    return dict(pyholidays.country_holidays("CN", years=year).items())
 
 
 def holiday_name(day: dt.date) -> str | None:
@@ -54,13 +54,16 @@ def holiday_name(day: dt.date) -> str | None:
     return name
 
 
+@lru_cache(maxsize=8192)
 def is_workday(day: dt.date) -> bool:
-    """A China working day: not an official holiday, weekends off unless a make-up working day."""
+    """A China working day: not an official holiday, weekends off unless a make-up working day.
+    Cached: working-day deadlines walk the same weeks for every promise of a conversation."""
     if _covered(day):
         return bool(cc.is_workday(day))
     return day.weekday() < 5 and day not in _fallback_year(day.year)
 
 
+@lru_cache(maxsize=8192)
 def add_working_days(start: dt.date, n: int) -> dt.date:
     """The date ``n`` China working days after ``start`` (``start`` itself not counted)."""
     day = start

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -290,27 +291,31 @@ def decide(
     model: classifier.PromiseModel | None = None,
     use_model: bool = True,
     full: bool = False,
+    topics: list[str | None] | None = None,
 ) -> list[Decision]:
     """Decisions for many clauses at once (the model predicts in one batch). ``model`` defaults to
     the shipped one; ``use_model=False`` gives the rules alone (for comparison in evaluate);
     ``full=True`` fills category, strength and deadline even for ``none`` (to score each part of
-    the stage on every gold promise, independent of detection)."""
+    the stage on every gold promise, independent of detection). ``topics`` are the
+    conversation's topic per clause (:func:`conversation_topics`), a feature of the model."""
+    if topics is None:
+        topics = [None] * len(texts)
     if not use_model:
         model = None
     elif model is None:
         model = classifier.load_model()
     prepared = []
-    for text, sent, ev, ctx in zip(texts, sents, events, contexts, strict=True):
+    for text, sent, ev, ctx, topic in zip(texts, sents, events, contexts, topics, strict=True):
         info = clause_info(text)
         lookup = event_lookup(ev)
         deadline = _deadline_for(info, sent, lookup)
         ctx_request = is_request(ctx)
-        prepared.append((info, sent, lookup, ctx, ctx_request, deadline))
+        prepared.append((info, sent, lookup, ctx, ctx_request, deadline, topic))
     predictions: list[classifier.Prediction | None] | None = None
     if model is not None and prepared:
         predictions = _predict(model, prepared)
     out = []
-    for i, (info, sent, lookup, ctx, ctx_request, deadline) in enumerate(prepared):
+    for i, (info, sent, lookup, ctx, ctx_request, deadline, _topic) in enumerate(prepared):
         label = rule_label(info, deadline, sent, ctx_request)
         category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
         confidence = 0.6
@@ -333,12 +338,13 @@ def _predict(model: classifier.PromiseModel, prepared: list[tuple[Any, ...]]) ->
     """Model predictions, one per distinct input, None where the prefilter says no promise."""
     keys: list[tuple[str, str] | None] = []
     firsts: dict[tuple[str, str], classifier.FeatureRow] = {}
-    for info, sent, _lookup, ctx, ctx_request, deadline in prepared:
-        if not _worth_model((info, sent, _lookup, ctx, ctx_request, deadline)):
+    for item in prepared:
+        info, sent, _lookup, ctx, ctx_request, deadline, topic = item
+        if not _worth_model(item):
             keys.append(None)
             continue
         row = classifier.FeatureRow(model_text(info, ctx, ctx_request),
-                                    feature_tokens(info, deadline, sent, ctx, ctx_request))
+                                    feature_tokens(info, deadline, sent, ctx, ctx_request, topic))
         key = (row.text, " ".join(row.tokens))
         firsts.setdefault(key, row)
         keys.append(key)
@@ -420,14 +426,18 @@ def model_text(info: ClauseInfo, ctx: str | None, ctx_request: bool) -> str:
 
 
 def feature_tokens(
-    info: ClauseInfo, deadline: Deadline | None, sent: dt.date, ctx: str | None, ctx_request: bool
+    info: ClauseInfo, deadline: Deadline | None, sent: dt.date, ctx: str | None, ctx_request: bool,
+    topic: str | None = None,
 ) -> list[str]:
-    """The grammar and rule features the trained model sees beside the n-grams."""
+    """The grammar and rule features the trained model sees beside the n-grams; ``topic`` is
+    what the conversation was just about (:func:`conversation_topics`)."""
     label = rule_label(info, deadline, sent, ctx_request)
     category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
     toks = info.cues.tokens()
     toks += [f"hit_{h}" for h in sorted(info.hits)]
     toks += [f"rule_label_{label}", f"rule_cat_{category or 'none'}"]
+    if topic:
+        toks.append(f"topic_{topic}")
     if deadline is not None:
         toks += ["has_deadline", f"anchor_{deadline.anchor}"]
     if info.has_spec:
@@ -443,6 +453,42 @@ def feature_tokens(
         if ctx_info.cues.question:
             toks.append("ctx_question")
     return toks
+
+
+# --- conversation topic -------------------------------------------------------------------------
+
+#: how many earlier messages of the conversation may set its topic (grouped CV on the training
+#: split: 1-2 beat 0, 3 and 5; MODEL_CARD.md)
+TOPIC_WINDOW = 2
+
+
+@lru_cache(maxsize=65536)
+def message_topic(text: str) -> str | None:
+    """The category a message is about by its category words alone (the rules' precedence), or
+    None. Deliberately lighter than :func:`clause_info` (no specs, deadlines or values): it runs
+    on every earlier message, most of which are never promises."""
+    norm = normalise(text)
+    return rule_category(norm, category_hits(norm), None, False)
+
+
+def conversation_topics(conversations: Sequence[Any], texts: Sequence[str | None],
+                        wanted: Sequence[bool] | None = None,
+                        window: int = TOPIC_WINDOW) -> list[str | None]:
+    """For each row (in conversation order), the topic of the nearest of the ``window`` earlier
+    messages of its conversation that has one. Terse lines take their category from what was
+    just discussed: "sent" after "sample ready tomorrow" is about the sample, "finance is
+    processing" after a refund chase is about the refund. ``wanted`` limits the work to the rows
+    that need a topic (the earlier rows are still read)."""
+    recent: dict[Any, list[str]] = {}
+    out: list[str | None] = [None] * len(texts)
+    for i, (conv, text) in enumerate(zip(conversations, texts, strict=True)):
+        earlier = recent.setdefault(conv, [])
+        if wanted is None or wanted[i]:
+            out[i] = next((t for t in map(message_topic, reversed(earlier)) if t), None)
+        if isinstance(text, str) and text.strip():
+            earlier.append(text)
+            del earlier[:-window]
+    return out
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -563,7 +609,10 @@ def _one_sentence(text: str) -> bool:
     return _BOUNDARY.search(_TRAILING.sub("", text)) is None
 
 
-_TRAILING = re.compile(r"(?:[.!?;。！？；…\s\ufe0f\u200d]|" + _EMOJI.pattern + r")+$")
+_TAIL_CHAR = r"(?:[.!?;。！？；…\s\ufe0f\u200d]|" + _EMOJI.pattern + r")"
+#: the run of stops, blanks and emoji at the end; tried only from the start of a run (from inside
+#: one, a long run of spaces not at the end was rescanned from every position: quadratic)
+_TRAILING = re.compile(rf"(?<!{_TAIL_CHAR}){_TAIL_CHAR}++$")
 
 
 def _clauses_cached(text: str) -> tuple[tuple[int, str, str], ...]:
@@ -602,19 +651,20 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     _CLAUSE_CACHE.clear()
     _prime_sentences(texts)
     dates = _local_dates(messages)
+    topics = _topics(messages, idx)
     today = dt.date.today()
     jobs: list[tuple[int, int, str, str, int]] = []
-    keys: list[tuple[str, dt.date, str | None]] = []
+    keys: list[tuple[str, dt.date, str | None, str | None]] = []
     for i, text in zip(idx, texts, strict=True):
         sent = dates[i] or today
         clauses = _clauses_cached(text)
         for k, (s_index, sentence, clause) in enumerate(clauses):
             sub = sum(1 for c in clauses[:k] if c[0] == s_index)
             jobs.append((i, s_index, sentence, clause, sub))
-            keys.append((clause, sent, ctx_texts[i] if s_index == 0 else None))
-    unique = list(dict.fromkeys(keys))  # one decision per distinct (clause, date, request)
+            keys.append((clause, sent, ctx_texts[i] if s_index == 0 else None, topics[i]))
+    unique = list(dict.fromkeys(keys))  # one decision per distinct (clause, date, request, topic)
     decided = decide([k[0] for k in unique], [k[1] for k in unique], [facts] * len(unique),
-                     [k[2] for k in unique])
+                     [k[2] for k in unique], topics=[k[3] for k in unique])
     by_key = dict(zip(unique, decided, strict=True))
     cols = {c: messages[c].tolist() for c in
             ("message_id", "conversation_id", "timestamp", "sender", "role")}
@@ -629,6 +679,16 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     table = finalize_promises(frame)
     table.attrs["notes"] = notes
     return table
+
+
+def _topics(messages: pd.DataFrame, rows: list[int]) -> list[str | None]:
+    """The conversation topic (:func:`conversation_topics`) of the rows to decide, from the
+    non-system messages before them."""
+    text = messages["text"].where(~messages["is_system"].astype(bool), None).tolist()
+    wanted = [False] * len(messages)
+    for i in rows:
+        wanted[i] = True
+    return conversation_topics(messages["conversation_id"].tolist(), text, wanted)
 
 
 def _row(

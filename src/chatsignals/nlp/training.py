@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from . import classifier
-from .promises import Decision, clause_info, decide, feature_tokens, is_request, message_clauses
+from .promises import (
+    Decision,
+    clause_info,
+    conversation_topics,
+    decide,
+    feature_tokens,
+    is_request,
+    message_clauses,
+    model_text,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 #: the category model's inverse regularisation (grouped CV on train: 10 beat 4 slightly)
@@ -71,21 +80,31 @@ def _gold_deadline(example: dict[str, Any]) -> tuple[Any, Any, Any] | None:
 # --- training -----------------------------------------------------------------------------------
 
 
+def example_topics(examples: list[dict[str, Any]]) -> list[str | None]:
+    """Each labelled sentence's conversation topic, from the sentences before it in its group
+    (the files keep a conversation's sentences in order), as extract_promises computes it."""
+    groups = [str(ex.get("group") or ex.get("id")) for ex in examples]
+    return conversation_topics(groups, [ex.get("text") for ex in examples])
+
+
 def training_rows(examples: Iterable[dict[str, Any]]) -> tuple[list[classifier.FeatureRow], list[str],
                                                                   list[str | None]]:
     """Features (seller sentences only), gold labels and gold categories."""
     from .deadlines import event_lookup, find_deadline
 
+    examples = list(examples)
     feats, labels, cats = [], [], []
-    for ex in examples:
+    for ex, topic in zip(examples, example_topics(examples), strict=True):
         if ex.get("speaker") != "seller":
             continue
         text, sent = ex["text"], _sent(ex)
         info = clause_info(text)
         deadline = find_deadline(text, sent, event_lookup(ex.get("events") or {}))
         ctx = ex.get("context")
-        tokens = feature_tokens(info, deadline, sent, ctx, is_request(ctx))
-        feats.append(classifier.FeatureRow(text, tokens))
+        request = is_request(ctx)
+        tokens = feature_tokens(info, deadline, sent, ctx, request, topic)
+        # the words the model reads at run time: an "ok" answer carries the request it accepts
+        feats.append(classifier.FeatureRow(model_text(info, ctx, request), tokens))
         labels.append(ex["label"])
         cats.append(ex.get("category"))
     return feats, labels, cats
@@ -148,9 +167,11 @@ def _pool(runs: list[dict[str, Any]]) -> dict[str, Any]:
 # --- evaluation ---------------------------------------------------------------------------------
 
 
-def predict_example(example: dict[str, Any], model: classifier.PromiseModel | None) -> Decision:
+def predict_example(example: dict[str, Any], model: classifier.PromiseModel | None,
+                    topic: str | None = None) -> Decision:
     """The stage's decision for one labelled sentence: its first promise-bearing clause (or, when
-    none is, the first clause's category/strength/deadline, for the per-part scores)."""
+    none is, the first clause's category/strength/deadline, for the per-part scores); ``topic``
+    is its conversation's (:func:`example_topics`)."""
     none = Decision("none", None, None, None, None, None, 1.0)
     if example.get("speaker") != "seller":
         return none
@@ -158,7 +179,7 @@ def predict_example(example: dict[str, Any], model: classifier.PromiseModel | No
     clauses = [c[2] for c in message_clauses(example["text"])] or [example["text"]]
     decisions = decide(clauses, [sent] * len(clauses), [events] * len(clauses),
                        [ctx] + [None] * (len(clauses) - 1), model, use_model=model is not None,
-                       full=True)
+                       full=True, topics=[topic] * len(clauses))
     promises = [d for d in decisions if d.label != "none"] or decisions[:1]
     first = promises[0]
     if first.deadline is None:
@@ -179,8 +200,8 @@ def evaluate(examples: list[dict[str, Any]], model: classifier.PromiseModel | No
     kind_ok = cat_ok = dl_ok = st_ok = gold_promises = gold_deadlines = 0
     e2e = {"category": 0, "deadline": 0, "strength": 0}
     errors = []
-    for ex in examples:
-        d = predict_example(ex, model)
+    for ex, topic in zip(examples, example_topics(examples), strict=True):
+        d = predict_example(ex, model, topic)
         gold_pos, pred_pos = ex["label"] != "none", d.label != "none"
         tp += gold_pos and pred_pos
         fp += pred_pos and not gold_pos

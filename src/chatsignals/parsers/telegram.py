@@ -136,7 +136,7 @@ def naive_time(value: Any) -> pd.Timestamp | None:
         ts = pd.Timestamp(str(value))
     except (ValueError, TypeError, OverflowError):
         return None
-    if ts is pd.NaT:
+    if pd.isna(ts):  # Timestamp("NaT") is NaT, which the stubs do not say
         return None
     return ts.tz_localize(None) if ts.tzinfo else ts
 

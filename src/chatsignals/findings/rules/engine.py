@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 from ...errors import ChatsignalsError
 from ...nlp.bank import account_from_details, extract_bank_details
@@ -159,7 +159,7 @@ def analyse(text: str) -> tuple[Doc, Doc]:
 WRAPPED_LINE = 60  # a line this long that ends without punctuation was wrapped by a mail client
 
 
-def _word(tok: Any, text: str) -> str:
+def _word(tok: Token, text: str) -> str:
     """The normalised word; a single line break inside hard-wrapped e-mail prose becomes a space
     so the wrapped sentence stays one sentence (chat lines are short and keep their breaks)."""
     if tok.is_space and tok.text.count("\n") == 1:
