@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -90,6 +90,12 @@ def make_options(
     return ParseOptions(tz=zone, date_order=date_order, parties=Parties.of(seller, buyer))
 
 
+@overload
+def iter_input_files(paths: Iterable[str | os.PathLike[str]], notes: list[str]) -> Iterator[str]: ...
+@overload
+def iter_input_files(
+    paths: Iterable[str | os.PathLike[str] | Source], notes: list[str]
+) -> Iterator[str | Source]: ...
 def iter_input_files(paths: Iterable[str | os.PathLike[str] | Source], notes: list[str]) -> Iterator[str | Source]:
     """Files named directly, and the files of named folders (sorted, hidden ones left out).
     An already opened :class:`Source` passes through (its hash is not taken again).
@@ -200,7 +206,7 @@ def read_inputs(
     options: ParseOptions,
     format: str | None = None,
     limits: Limits | None = None,
-    on_file: Callable[[str], None] | None = None,
+    on_file: Callable[[str], object] | None = None,
     progress: bool = False,
 ) -> ReadResult:
     """Read every input; failures are collected, not raised (UsageError still raises).

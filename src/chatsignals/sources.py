@@ -7,6 +7,7 @@ taken here, once, from the bytes on disk, before any parser sees them.
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 import zipfile
 import zlib
@@ -54,9 +55,9 @@ class Source:
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
-    def open(cls, path: str | Path, limits: Limits | None = None) -> Source:
+    def open(cls, path: str | os.PathLike[str], limits: Limits | None = None) -> Source:
         p = Path(path)
-        display = str(path)
+        display = os.fspath(path)  # str(path) for a str or Path; the path itself for other PathLikes
         try:
             st = p.stat()
         except FileNotFoundError:

@@ -80,7 +80,8 @@ def localize_naive(values: pd.Series, options: ParseOptions, tally: ParseTally) 
     ones read as standard time; both are warned about, never dropped.
     """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
+        in_utc: pd.Series = values.dt.tz_convert("UTC")  # .dt of a bare Series is Any in the stubs
+        return in_utc
     values = pd.to_datetime(values, errors="coerce")
     if options.tz is None:
         if values.notna().any():

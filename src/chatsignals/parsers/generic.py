@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..sources import Source
-from ..table import COLUMNS, PLATFORMS, ROLES
+from ..table import COLUMNS, PLATFORMS, ROLES, ParseTally
 from . import register
 from .base import ParseOptions, Parser, ParseResult, localize_naive
 
@@ -44,7 +44,7 @@ def parse_time(value: Any) -> tuple[pd.Timestamp | None, bool]:
         ts = pd.Timestamp(str(value).strip())
     except (ValueError, TypeError, OverflowError):
         return None, False
-    if ts is pd.NaT:
+    if pd.isna(ts):  # Timestamp("NaT") is NaT, which the stubs do not say
         return None, False
     if ts.tzinfo is None:
         return ts, True
@@ -94,7 +94,7 @@ class GenericParser(Parser):
             records = self._csv(source, text, tally)
         return self._build(records, tally, options)
 
-    def _csv(self, source: Source, text: str, tally) -> list[tuple[str, dict[str, Any]]]:
+    def _csv(self, source: Source, text: str, tally: ParseTally) -> list[tuple[str, dict[str, Any]]]:
         csv.field_size_limit(max(csv.field_size_limit(), source.limits.max_line_chars))  # long messages are cells too
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if reader.fieldnames is None:
@@ -112,7 +112,7 @@ class GenericParser(Parser):
                 start = end + 1
                 if None in row:  # more cells than header fields
                     tally.warn("some CSV rows have more cells than the header; extra cells kept in text")
-                    extra = row.pop(None)  # type: ignore[call-overload]
+                    extra = row.pop(None)
                     row["text"] = ",".join([row.get("text") or "", *extra])
                 if not any((v or "").strip() for v in row.values()):
                     tally.blank_lines += 1
@@ -122,8 +122,8 @@ class GenericParser(Parser):
             tally.skip(f"L{start}-", f"CSV syntax error: {exc}; rest of file unreadable")
         return out
 
-    def _jsonl(self, source: Source, text: str, tally) -> list[tuple[str, dict[str, Any]]]:
-        out = []
+    def _jsonl(self, source: Source, text: str, tally: ParseTally) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 tally.blank_lines += 1
@@ -152,7 +152,9 @@ class GenericParser(Parser):
             if isinstance(rec, dict)
         ]
 
-    def _build(self, records, tally, options: ParseOptions) -> ParseResult:
+    def _build(
+        self, records: list[tuple[str, dict[str, Any]]], tally: ParseTally, options: ParseOptions
+    ) -> ParseResult:
         rows: list[dict[str, Any]] = []
         naive_flags: list[bool] = []
         seen_ids: dict[str, int] = {}
@@ -196,7 +198,7 @@ class GenericParser(Parser):
         return ParseResult(frame, tally)
 
     @staticmethod
-    def _check_values(row: dict[str, Any], loc: str, tally, seen_ids: dict[str, int]) -> None:
+    def _check_values(row: dict[str, Any], loc: str, tally: ParseTally, seen_ids: dict[str, int]) -> None:
         role = row.get("role")
         if role is not None and str(role).casefold() not in ROLES:
             tally.warn(f"unknown role value {role!r} read as unknown")
@@ -225,7 +227,9 @@ class GenericParser(Parser):
             row["attachments"] = parsed if isinstance(parsed, list) else [a.strip() for a in text.split(";") if a.strip()]
 
     @staticmethod
-    def _times(frame: pd.DataFrame, naive_flags: list[bool], options, tally) -> pd.DataFrame:
+    def _times(
+        frame: pd.DataFrame, naive_flags: list[bool], options: ParseOptions, tally: ParseTally
+    ) -> pd.DataFrame:
         values = frame["timestamp"].tolist()
         utc = [v if (v is not None and not naive) else None for v, naive in zip(values, naive_flags, strict=True)]
         out = pd.Series(pd.to_datetime(pd.Series(utc, dtype="object"), utc=True), index=frame.index)

@@ -56,7 +56,7 @@ def arrival_time(raw: Any) -> pd.Timestamp | None:
         ts = pd.Timestamp(str(raw))
     except (ValueError, TypeError, OverflowError):
         return None
-    if ts is pd.NaT:
+    if pd.isna(ts):  # Timestamp("NaT") is NaT, which the stubs do not say
         return None
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 

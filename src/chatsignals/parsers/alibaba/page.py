@@ -134,7 +134,7 @@ class AlibabaPageParser(Parser):
                 raise InputError(source.display, f"MHTML has more than {MAX_MIME_PARTS} parts")
             if part.get_content_type() == "text/html":
                 try:
-                    content = part.get_content()
+                    content: str | bytes = part.get_content()
                 except (LookupError, UnicodeDecodeError, ValueError) as exc:
                     raise InputError(source.display, f"MHTML page part cannot be decoded ({exc})") from None
                 if isinstance(content, bytes):
@@ -270,8 +270,9 @@ def _owner_nearby(data: Any) -> str | None:
         for value in data.values():
             if isinstance(value, dict):
                 for key in ("selfLoginId", "myLoginId", "currentLoginId", "ownerLoginId"):
-                    if isinstance(value.get(key), str):
-                        return value[key]
+                    owner = value.get(key)
+                    if isinstance(owner, str):
+                        return owner
     return None
 
 

@@ -19,11 +19,11 @@ from bs4 import (
     Declaration,
     Doctype,
     MarkupResemblesLocatorWarning,
-    NavigableString,
     ProcessingInstruction,
     Tag,
     XMLParsedAsHTMLWarning,
 )
+from bs4.element import NavigableString  # where it is defined (bs4 does not re-export it)
 
 MAX_HTML_CHARS = 2_000_000  # larger HTML bodies are cut (and the cut reported by the caller)
 CUT = "\u2063\u2063CHATSIGNALS-QUOTE-CUT\u2063\u2063"

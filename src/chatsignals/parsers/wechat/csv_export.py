@@ -78,7 +78,7 @@ class WeChatCsvParser(Parser):
                 frame["conversation_title"] = others.iloc[0]
         return ParseResult(frame, tally)
 
-    def _rows(self, reader: csv.DictReader, tally: ParseTally) -> list[dict[str, Any]]:
+    def _rows(self, reader: csv.DictReader[str], tally: ParseTally) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         start = 2
         try:
