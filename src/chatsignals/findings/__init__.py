@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -25,7 +26,7 @@ def merge_repeated_patterns(findings: pd.DataFrame) -> pd.DataFrame:
             merged.append(group.iloc[0].to_dict())
             continue
         group = group.sort_values("timestamp", kind="mergesort")
-        best = group.loc[group["score"].idxmax()].to_dict()
+        best = group.iloc[int(group["score"].argmax())].to_dict()  # first top score, NaN skipped
         ids = list(dict.fromkeys(m for ms in group["message_ids"] for m in ms))
         last = group["timestamp"].dropna().max()
         when = f" up to {last:%Y-%m-%d}" if not pd.isna(last) else ""
@@ -39,7 +40,9 @@ def merge_repeated_patterns(findings: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([findings[~scam], pd.DataFrame(merged)], ignore_index=True)
 
 
-def _isolated(name: str, produce: Any, notes: list[str] | None) -> pd.DataFrame | None:
+def _isolated(
+    name: str, produce: Callable[[], pd.DataFrame], notes: list[str] | None
+) -> pd.DataFrame | None:
     """Run one producer; a bug in one must not cost the case the others' findings. The failure
     is said (in ``notes``, shown on stderr and in the report), never swallowed."""
     try:

@@ -48,7 +48,7 @@ def _conversation_of(findings: pd.DataFrame, messages: pd.DataFrame) -> pd.Serie
     own = findings["conversation_id"] if "conversation_id" in findings.columns else pd.Series(
         [None] * len(findings), index=findings.index
     )
-    out = []
+    out: list[str | None] = []
     for conv, ids in zip(own, findings["message_ids"], strict=True):
         if isinstance(conv, str) and conv:
             out.append(conv)

@@ -52,7 +52,8 @@ def chat_sentences(doc: Doc) -> Doc:
             starts[i, 0] = 1
     # one array write: setting Token.is_sent_start one by one rescans the doc each time
     # (quadratic: a 100 KB message took seconds)
-    doc.from_array([SENT_START], starts.astype("uint64"))
+    # spaCy annotates the array as thinc's Ints2d; any 2-D integer numpy array is what it reads
+    doc.from_array([SENT_START], starts.astype("uint64"))  # type: ignore[arg-type]
     return doc
 
 
