@@ -116,7 +116,7 @@ def _risk_rows(risk: pd.DataFrame, findings: pd.DataFrame) -> list[dict[str, Any
                 "risk_score": float(r.get("risk_score", 0.0) or 0.0),
                 "level": str(r.get("level", "")),
                 "n_findings": int(r.get("n_findings", 0) or 0),
-                "reasons": [str(x) for x in (r.get("reasons") if r.get("reasons") is not None else [])],
+                "reasons": [str(x) for x in _reasons(r.get("reasons"))],
                 "top_findings": [f"{f.rule_id}: {f.title}" for f in top.itertuples()],
             }
         )
@@ -145,6 +145,11 @@ def run_local(files: list[str], settings: Settings, outdir: Path, jobs: int) -> 
                 for path in _take(it, 1):
                     pending[pool.submit(analyze_file, path, data, str(outdir))] = path
                 break
+
+
+def _reasons(value: Any) -> list[Any]:
+    """A risk row's reasons: a list (or array, once read back from Parquet), or nothing."""
+    return [] if value is None else list(value)
 
 
 def _take(it: Iterator[str], n: int) -> list[str]:

@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import io
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -306,7 +307,8 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            # types-PyYAML leaves Parser.peek_event unannotated (it returns an Event)
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.YAMLError(f"YAML aliases are not allowed (line {event.start_mark.line + 1})")
         return super().compose_node(parent, index)
 
@@ -318,7 +320,11 @@ _NoAliasLoader.yaml_implicit_resolvers = {
 }
 
 
-def _line_map(node: Any, path: tuple[Any, ...] = (), out: dict | None = None) -> dict:
+#: a field path (keys and list indexes; ``(*path, "__key__")`` for a key itself) -> 1-based line
+LineMap = dict[tuple[Any, ...], int]
+
+
+def _line_map(node: Any, path: tuple[Any, ...] = (), out: LineMap | None = None) -> LineMap:
     """Field path -> 1-based line, for every node of a composed YAML document."""
     out = {} if out is None else out
     if node is None:
@@ -335,7 +341,7 @@ def _line_map(node: Any, path: tuple[Any, ...] = (), out: dict | None = None) ->
     return out
 
 
-def _line_of(lines: dict, loc: tuple[Any, ...], extra_key: bool) -> int | None:
+def _line_of(lines: LineMap, loc: tuple[Any, ...], extra_key: bool) -> int | None:
     if extra_key and (*loc, "__key__") in lines:
         return lines[(*loc, "__key__")]
     for n in range(len(loc), -1, -1):
@@ -369,7 +375,7 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def _describe_error(err: dict[str, Any], lines: dict) -> str:
+def _describe_error(err: dict[str, Any], lines: LineMap) -> str:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     extra = err["type"] == "extra_forbidden"
     if extra:
@@ -388,11 +394,11 @@ def _describe_error(err: dict[str, Any], lines: dict) -> str:
     return f"{_field_name(loc)}: {reason}{where}"
 
 
-def _read_document(source: Source) -> tuple[Any, dict]:
+def _read_document(source: Source) -> tuple[Any, LineMap]:
     if source.size > MAX_FACTS_BYTES:
         raise InputError(source.display, f"facts file is over {MAX_FACTS_BYTES:,} bytes")
     text = source.read_text().lstrip("\ufeff")
-    lines: dict = {}
+    lines: LineMap = {}
     try:
         # JSON is YAML for line numbers, once its tab indentation (never inside JSON strings,
         # where raw tabs are invalid) is made spaces
@@ -419,7 +425,7 @@ def _read_document(source: Source) -> tuple[Any, dict]:
     return data, lines
 
 
-def load_facts(path: str | Path) -> Facts:
+def load_facts(path: str | os.PathLike[str]) -> Facts:
     """Read and validate a facts file (YAML or JSON); a named ``tracking_file`` is imported too.
 
     Raises ``InputError(path, "<field>: <reason> (line N)")`` for the first problems found.

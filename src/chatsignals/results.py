@@ -96,7 +96,7 @@ class ResultViews:
         s = self.summary()
         rows = "".join(
             f"<tr><td>{html.escape(str(r.severity))}</td><td>{html.escape(str(r.rule_id))}</td>"
-            f"<td>{html.escape(str(r.title))}</td><td>{'' if pd.isna(r.score) else f'{r.score:.2f}'}</td></tr>"
+            f"<td>{html.escape(str(r.title))}</td><td>{_score_text(r.score)}</td></tr>"
             for r in self.findings.head(10).itertuples()
         )
         sev = ", ".join(f"{k}: {v}" for k, v in s["findings_by_severity"].items() if v)
@@ -140,6 +140,7 @@ class ResultViews:
 
         p = self.promises.dropna(subset=["deadline_latest"]).sort_values("timestamp")
         ax = ax or plt.subplots(figsize=(8, 0.4 * max(len(p), 3) + 1))[1]
+        row: Any  # the stubs type a row's fields as any scalar; these are Timestamps or NaT
         for y, row in enumerate(p.itertuples()):
             start = row.deadline_earliest if not pd.isna(row.deadline_earliest) else row.deadline_latest
             left = mdates.date2num(start)
@@ -152,6 +153,11 @@ class ResultViews:
         ax.invert_yaxis()
         ax.set_title("Promised windows (dot: when promised)")
         return ax
+
+
+def _score_text(score: Any) -> str:
+    """A finding's score with two decimals, empty when it has none."""
+    return "" if pd.isna(score) else f"{score:.2f}"
 
 
 def _read_table(outdir: Path, name: str) -> pd.DataFrame:

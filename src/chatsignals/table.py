@@ -12,11 +12,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .errors import TableError
+
+if TYPE_CHECKING:
+    from pandas._typing import DtypeObj
 
 STRING = "string"
 UTC_TIME = "datetime64[ns, UTC]"
@@ -205,14 +208,20 @@ def _in_ns_range(series: pd.Series) -> pd.Series:
     return series
 
 
+def _dtype(name: str) -> DtypeObj:
+    """The dtype object a column's dtype name stands for (what ``astype(name)`` would use); the
+    column tables keep plain names, which pandas' stubs do not accept for ``astype``."""
+    return pd.api.types.pandas_dtype(name)
+
+
 def _as_utc(series: pd.Series) -> pd.Series:
     """Coerce a column to tz-aware UTC; naive values must have been localised before this."""
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        return _in_ns_range(series.dt.tz_convert("UTC")).astype(UTC_TIME)
+        return _in_ns_range(series.dt.tz_convert("UTC")).astype(_dtype(UTC_TIME))
     if pd.api.types.is_datetime64_dtype(series.dtype):
         raise TableError("naive timestamps reached the table; localise them first")
     converted = pd.to_datetime(series, utc=True, errors="coerce")
-    return _in_ns_range(converted).astype(UTC_TIME)
+    return _in_ns_range(converted).astype(_dtype(UTC_TIME))
 
 
 def finalize(frame: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +247,7 @@ def finalize(frame: pd.DataFrame) -> pd.DataFrame:
         elif dtype == "int64":
             out[name] = col.astype("int64")
         else:
-            out[name] = col.astype(dtype)
+            out[name] = col.astype(_dtype(dtype))
     extras = {c: frame[c] for c in frame.columns if c not in COLUMNS}
     return pd.DataFrame({**out, **extras})
 
@@ -376,7 +385,7 @@ def _shape(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
                 conv = conv.dt.tz_localize(None)
             out[name] = conv.dt.normalize().astype("datetime64[ns]")
         else:
-            out[name] = col.astype(dtype)
+            out[name] = col.astype(_dtype(dtype))
     extras = {c: frame[c] for c in frame.columns if c not in columns}
     return pd.DataFrame({**out, **extras})
 

@@ -97,11 +97,12 @@ def _plain(value: Any) -> Any:
 def _facts_dict(facts: Any) -> dict[str, Any]:
     if facts is None:
         return {}
+    plain: dict[str, Any] = {}
     if hasattr(facts, "model_dump"):
-        return _plain(facts.model_dump(mode="json", exclude_none=True))
-    if isinstance(facts, dict):
-        return _plain(facts)
-    return {}
+        plain = _plain(facts.model_dump(mode="json", exclude_none=True))
+    elif isinstance(facts, dict):
+        plain = _plain(facts)
+    return plain
 
 
 class ReportBuilder:
@@ -197,7 +198,7 @@ class ReportBuilder:
         return out
 
     def finding_views(self) -> list[dict[str, Any]]:
-        views = []
+        views: list[dict[str, Any]] = []
         findings = self.a.findings.copy()
         if findings.empty:
             return views
@@ -229,9 +230,9 @@ class ReportBuilder:
         rows: set[int] = set()
         for mid in cited:
             i = self.position[mid]
-            conv = self.messages.at[i, "conversation_id"]
+            conv = str(self.messages.at[i, "conversation_id"])  # str: never compare NA with NA
             for j in range(max(0, i - CONTEXT_BEFORE), min(len(self.messages), i + CONTEXT_AFTER + 1)):
-                if self.messages.at[j, "conversation_id"] == conv:
+                if str(self.messages.at[j, "conversation_id"]) == conv:
                     rows.add(j)
         return [self.message_view(self.messages.iloc[j], str(self.messages.at[j, "message_id"]) in cited) for j in sorted(rows)]
 
@@ -242,7 +243,7 @@ class ReportBuilder:
                 for pid in f["promise_ids"]:
                     broken.setdefault(pid, []).append(f"{f['title']} (finding {f['n']})")
         shipped = self.first_event("shipped") or self.first_event("delivered")
-        views = []
+        views: list[dict[str, Any]] = []
         for _, p in self.a.promises.iterrows():
             pid = _str(p["promise_id"])
             latest = _date(p["deadline_latest"])
@@ -250,7 +251,7 @@ class ReportBuilder:
             status, evidence = self._status(p, broken.get(pid), shipped, latest, earliest)
             deadline = ""
             if earliest or latest:
-                deadline = earliest if earliest == latest else f"{earliest or '…'} – {latest or '…'}"
+                deadline = (earliest or "") if earliest == latest else f"{earliest or '…'} – {latest or '…'}"
             anchor = _str(p["deadline_anchor"])
             if anchor and anchor not in ("absolute", "message"):
                 deadline = f"{deadline} ({anchor})".strip()
@@ -294,7 +295,8 @@ class ReportBuilder:
         return "no_deadline", ""
 
     def transcript(self) -> dict[str, list[dict[str, Any]]]:
-        on, off = [], []
+        on: list[dict[str, Any]] = []
+        off: list[dict[str, Any]] = []
         for _, row in self.messages.iterrows():
             (on if row["platform"] in ON_PLATFORM else off).append(self.message_view(row))
         return {"on_platform": on, "off_platform": off}
