@@ -172,7 +172,7 @@ class SafeZip:
         try:
             self.zip = zipfile.ZipFile(source.path)
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
             raise InputError(source.display, f"damaged or truncated zip file ({exc})") from None
         if len(infos) > lim.max_zip_members:
             raise InputError(
