@@ -12,11 +12,13 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMISES = ROOT / "data" / "promises"
+EXTRA = PROMISES / "train_extra.jsonl"
 SCAM = ROOT / "data" / "scam" / "messages.jsonl"
 
 LABELS = {"commitment", "claim", "none"}
@@ -82,15 +84,37 @@ def promises(train: list[dict], test_rows: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
+def extra() -> list[dict]:
+    return _read(EXTRA)
+
+
+class LabelledSet(NamedTuple):
+    """One promises file set and what the row checks expect of it."""
+
+    rows: list[dict]
+    id_pattern: str
+    min_day_words: int  # rows whose window the relative-day check recomputes
+    min_working_days: int
+
+
+@pytest.fixture(scope="module", params=["train+test", "train_extra"])
+def labelled(request: pytest.FixtureRequest, promises: list[dict], extra: list[dict]) -> LabelledSet:
+    """The row checks run on the split files and, the same way, on the extra training file."""
+    if request.param == "train_extra":
+        return LabelledSet(extra, r"x\d{4}", 20, 10)
+    return LabelledSet(promises, r"p\d{4}", 30, 40)
+
+
+@pytest.fixture(scope="module")
 def scam() -> list[dict]:
     return _read(SCAM)
 
 
-def test_promise_rows_follow_the_schema(promises: list[dict]) -> None:
-    for row in promises:
+def test_promise_rows_follow_the_schema(labelled: LabelledSet) -> None:
+    for row in labelled.rows:
         where = row.get("id")
         assert set(row) == PROMISE_KEYS, where
-        assert re.fullmatch(r"p\d{4}", row["id"]), where
+        assert re.fullmatch(labelled.id_pattern, row["id"]), where
         assert row["text"].strip() == row["text"] and row["text"], where
         assert row["speaker"] in {"seller", "buyer"}, where
         assert row["channel"] in {"chat", "email"}, where
@@ -104,8 +128,8 @@ def test_promise_rows_follow_the_schema(promises: list[dict]) -> None:
         assert row["label"] in LABELS, where
 
 
-def test_labels_are_consistent_with_the_guide(promises: list[dict]) -> None:
-    for row in promises:
+def test_labels_are_consistent_with_the_guide(labelled: LabelledSet) -> None:
+    for row in labelled.rows:
         where = row["id"]
         if row["label"] == "none":
             assert row["category"] is None and row["strength"] is None, where
@@ -117,8 +141,8 @@ def test_labels_are_consistent_with_the_guide(promises: list[dict]) -> None:
             assert row["value"] is None or row["value"].strip(), where
 
 
-def test_deadlines_are_well_formed(promises: list[dict]) -> None:
-    for row in (r for r in promises if r["deadline"] is not None):
+def test_deadlines_are_well_formed(labelled: LabelledSet) -> None:
+    for row in (r for r in labelled.rows if r["deadline"] is not None):
         where, window = row["id"], row["deadline"]
         assert set(window) == {"earliest", "latest", "anchor", "text"}, where
         assert window["anchor"] in ANCHORS, where
@@ -138,11 +162,11 @@ def test_deadlines_are_well_formed(promises: list[dict]) -> None:
             assert earliest is None and latest is None and row["strength"] == "hedged", where
 
 
-def test_relative_day_words_resolve_from_the_sent_date(promises: list[dict]) -> None:
+def test_relative_day_words_resolve_from_the_sent_date(labelled: LabelledSet) -> None:
     """Spot-check the simplest table rows by arithmetic independent of the writer's helper."""
     offsets = {"today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "the day after tomorrow": 2}
     checked = 0
-    for row in (r for r in promises if r["deadline"]):
+    for row in (r for r in labelled.rows if r["deadline"]):
         words = row["deadline"]["text"].lower()
         if words in offsets and row["deadline"]["anchor"] == "message":
             expected = dt.datetime.fromisoformat(row["sent"]).date()
@@ -150,22 +174,23 @@ def test_relative_day_words_resolve_from_the_sent_date(promises: list[dict]) -> 
             assert _date(row["deadline"]["earliest"]) == expected, row["id"]
             assert _date(row["deadline"]["latest"]) == expected, row["id"]
             checked += 1
-    assert checked >= 30
+    assert checked >= labelled.min_day_words
 
 
-def test_iso_dates_in_the_text_match_the_window(promises: list[dict]) -> None:
-    for row in (r for r in promises if r["deadline"] and r["deadline"]["anchor"] == "absolute"):
+def test_iso_dates_in_the_text_match_the_window(labelled: LabelledSet) -> None:
+    rows = labelled.rows
+    for row in (r for r in rows if r["deadline"] and r["deadline"]["anchor"] == "absolute"):
         found = re.search(r"\b(20\d\d)[-.](\d{1,2})[-.](\d{1,2})\b", row["deadline"]["text"])
         if found:
             day = dt.date(*map(int, found.groups()))
             assert day in {_date(row["deadline"]["earliest"]), _date(row["deadline"]["latest"])}
 
 
-def test_working_day_windows_skip_china_holidays(promises: list[dict]) -> None:
+def test_working_day_windows_skip_china_holidays(labelled: LabelledSet) -> None:
     """A working-day deadline never lands on a Chinese public holiday or a plain weekend."""
     chinese_calendar = pytest.importorskip("chinese_calendar")
-    rows = [r for r in promises if r["deadline"] and "working day" in r["deadline"]["text"]]
-    assert len(rows) >= 40
+    rows = [r for r in labelled.rows if r["deadline"] and "working day" in r["deadline"]["text"]]
+    assert len(rows) >= labelled.min_working_days
     for row in rows:
         latest = _date(row["deadline"]["latest"])
         if latest is not None:
@@ -181,6 +206,47 @@ def test_ids_and_texts_are_unique(promises: list[dict]) -> None:
 def test_split_is_disjoint_by_text_and_conversation(train: list[dict], test_rows: list[dict]):
     assert not {_norm(r["text"]) for r in train} & {_norm(r["text"]) for r in test_rows}
     assert not {r["group"] for r in train} & {r["group"] for r in test_rows}
+
+
+def test_train_extra_is_new_to_both_splits(train: list[dict], test_rows: list[dict],
+                                           extra: list[dict]) -> None:
+    """Extra training rows must not repeat a split's id, conversation or sentence: a sentence
+    shared with test.jsonl would leak it into training. Failures name only train_extra ids."""
+    assert len({r["id"] for r in extra}) == len(extra)
+    split = train + test_rows
+    taken_ids, taken_groups = {r["id"] for r in split}, {r["group"] for r in split}
+    taken_texts = {_norm(r["text"]) for r in split}
+    assert [r["id"] for r in extra if r["id"] in taken_ids] == []
+    assert [r["id"] for r in extra if r["group"] in taken_groups] == []
+    assert [r["id"] for r in extra if _norm(r["text"]) in taken_texts] == []
+    texts = Counter(_norm(r["text"]) for r in extra)
+    assert [r["id"] for r in extra if texts[_norm(r["text"])] > 1] == []
+
+
+def test_train_extra_conversations_are_whole_and_in_order(extra: list[dict]) -> None:
+    """Training reads a conversation's topic from the rows before it in the file, so each
+    conversation's rows must be consecutive and in time order."""
+    order = [r["group"] for i, r in enumerate(extra) if i == 0 or extra[i - 1]["group"] != r["group"]]
+    assert len(order) == len(set(order)), "a conversation is split in two"
+    for group in order:
+        rows = [r for r in extra if r["group"] == group]
+        assert 5 <= len(rows) <= 15, group
+        sent = [dt.datetime.fromisoformat(r["sent"]) for r in rows]
+        assert sent == sorted(sent), group
+        assert all(r["events"] == rows[0]["events"] for r in rows), group
+
+
+def test_train_extra_counts(extra: list[dict]) -> None:
+    assert len(extra) >= 600
+    labels = Counter(r["label"] for r in extra)
+    assert 0.38 <= labels["commitment"] / len(extra) <= 0.52
+    assert 0.18 <= labels["claim"] / len(extra) <= 0.32
+    assert 0.24 <= labels["none"] / len(extra) <= 0.38
+    categories = Counter(r["category"] for r in extra if r["category"])
+    assert min(categories[c] for c in CATEGORIES) >= 25
+    assert sum(1 for r in extra if r["speaker"] == "buyer") >= 100
+    answers = [r for r in extra if r["context"] and r["speaker"] == "seller" and r["label"] != "none"]
+    assert len(answers) >= 50
 
 
 def test_promise_counts(promises: list[dict], test_rows: list[dict]) -> None:

@@ -55,6 +55,21 @@ def test_train_then_evaluate_round_trip(tmp_path: Path, capsys: pytest.CaptureFi
     assert model["deadline_window_accuracy"] == 1.0  # the one gold window, resolved from events
 
 
+def test_train_adds_train_extra_and_never_reads_test(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "train", ROWS[:6])
+    examples, files = training.load_training(tmp_path)
+    assert len(examples) == 6 and files == [tmp_path / "train.jsonl"]
+    _write(tmp_path, "train_extra", ROWS[6:])
+    (tmp_path / "test.jsonl").write_text("held out, not JSON\n", encoding="utf-8")
+    examples, files = training.load_training(tmp_path)
+    assert [ex["text"] for ex in examples] == [row[0] for row in ROWS]
+    assert files == [tmp_path / "train.jsonl", tmp_path / "train_extra.jsonl"]
+    assert training.cli_train(str(tmp_path), str(tmp_path / "models")) == 0
+    out = capsys.readouterr().out
+    assert f"trained on {len(ROWS)} examples" in out and "train_extra.jsonl" in out
+
+
 def test_missing_data_is_one_line_not_a_traceback(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     assert training.cli_evaluate(str(tmp_path / "nowhere"), None) == 2

@@ -1,9 +1,10 @@
 """Train and evaluate the shipped promise models (``chatsignals train`` / ``chatsignals evaluate``).
 
 Data: ``data/promises/{train,test}.jsonl`` (schema in that folder's README and the task brief);
-``train`` never reads ``test.jsonl``. Where they look by default: ``--data`` else
-``$CHATSIGNALS_DATA/promises`` else ``<repo>/data/promises`` (the source checkout this package runs
-from) else ``./data/promises``; the model folder: ``--out``/``--model`` else
+``train`` also reads ``train_extra.jsonl`` when that file is there, and never reads
+``test.jsonl``. Where they look by default: ``--data`` else ``$CHATSIGNALS_DATA/promises`` else
+``<repo>/data/promises`` (the source checkout this package runs from) else ``./data/promises``;
+the model folder: ``--out``/``--model`` else
 :func:`classifier.default_model_dir` (``$CHATSIGNALS_MODELS``, ``<repo>/models``, ``./models``).
 
 Evaluation runs the stage as ``extract_promises`` does (sentence -> clauses -> cues, rules, model,
@@ -64,6 +65,23 @@ def load_split(folder: Path, split: str) -> list[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from exc
     return rows
+
+
+#: extra training files read after ``train.jsonl`` when present (never the test split)
+EXTRA_TRAINING_SPLITS = ("train_extra",)
+
+
+def load_training(folder: Path) -> tuple[list[dict[str, Any]], list[Path]]:
+    """Every training example: ``train.jsonl`` (required) plus each extra training file that
+    exists, so more labelled rows can be added in their own file without touching the split;
+    returns the examples and the files read, for the report."""
+    examples, files = load_split(folder, "train"), [folder / "train.jsonl"]
+    for split in EXTRA_TRAINING_SPLITS:
+        path = folder / f"{split}.jsonl"
+        if path.is_file():
+            examples += load_split(folder, split)
+            files.append(path)
+    return examples, files
 
 
 def _sent(example: dict[str, Any]) -> dt.date:
@@ -279,18 +297,19 @@ def parakweet_check(model: classifier.PromiseModel | None, path: Path = PARAKWEE
 
 
 def cli_train(data: str | None, out: str | None) -> int:
-    """Train on ``train.jsonl`` and write ``promise_model.skops``; prints what it did."""
+    """Train on ``train.jsonl`` (+ ``train_extra.jsonl`` when present) and write
+    ``promise_model.skops``; prints what it did."""
     folder = Path(data) if data else default_data_dir()
     target = Path(out) if out else classifier.default_model_dir()
     try:
-        examples = load_split(folder, "train")
+        examples, files = load_training(folder)
     except (OSError, ValueError) as exc:
         print(f"chatsignals train: {exc}", file=sys.stderr)
         return 2
     model = train(examples)
     path = model.save(target / classifier.MODEL_FILE)
     fit = evaluate(examples, model)
-    print(f"trained on {len(examples)} examples from {folder / 'train.jsonl'} -> {path}")
+    print(f"trained on {len(examples)} examples from {', '.join(str(f) for f in files)} -> {path}")
     print(f"training-set fit: detection F1 {fit['detection']['f1']}, "
           f"category {fit['category_accuracy']}")
     return 0
