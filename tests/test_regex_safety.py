@@ -30,23 +30,9 @@ BUDGET = 1.0
 ABORT = 3.0
 
 #: known offenders whose fix is pending in a module this test does not own: id -> reason.
-#: Not strict: a timing can dip under the budget on an idle machine.
-KNOWN_SLOW: dict[str, str] = {
-    "chatsignals.findings.email_signals:_ADDRESS[0]": "over 3 s CPU on a*50k+! (findings/email_signals.py), fix pending",
-    "chatsignals.findings.rules.checks:_URL[0]": "over 3 s CPU on digit-dots (findings/rules/checks.py), fix pending",
-    "chatsignals.nlp.clauses:_SPLIT[0]": "over 3 s CPU on spaces20k (nlp/clauses.py), fix pending",
-    "chatsignals.nlp.deadlines:_PATTERNS[14]": "over 3 s CPU on spaces20k (nlp/deadlines.py), fix pending",
-    "chatsignals.parsers.email.alibaba_notice:_SENT_YOU[0]": "over 3 s CPU on spaces20k (parsers/email/alibaba_notice.py), fix pending",
-    "chatsignals.parsers.email.mime:_BARE[0]": "over 3 s CPU on a*50k+! (parsers/email/mime.py), fix pending",
-    "chatsignals.parsers.email.quotes:_HEADER_FROM[0]": "over 3 s CPU on spaces20k (parsers/email/quotes.py), fix pending",
-    "chatsignals.parsers.email.quotes:_HEADER_OTHER[0]": "over 3 s CPU on spaces20k (parsers/email/quotes.py), fix pending",
-    "chatsignals.parsers.email.quotes:_ORIGINAL[0]": "over 3 s CPU on spaces20k (parsers/email/quotes.py), fix pending",
-    "chatsignals.parsers.email.signature:_EMAIL_OR_URL[0]": "over 3 s CPU on a*50k+! (parsers/email/signature.py), fix pending",
-    "chatsignals.parsers.signal:LINK[0]": "1.2 s CPU on run-of-'[' (parsers/signal.py), fix pending",
-    "chatsignals.parsers.telegram:_JSON_STRING[0]": "over 3 s CPU on own-literals (parsers/telegram.py), fix pending",
-    "chatsignals.parsers.wechat.html_export:TOKEN[0]": "over 3 s CPU on a*50k+! (parsers/wechat/html_export.py), fix pending",
-    "rules/platform.fake_notice[1]": "over 3 s CPU on spaces20k (findings/rules/platform_fake_notice.yaml), fix pending",
-}
+#: Not strict: a timing can dip under the budget on an idle machine. Keep it empty: every pattern
+#: now runs in well under a tenth of the budget (``python -m tests.test_regex_safety`` lists the slowest).
+KNOWN_SLOW: dict[str, str] = {}
 
 
 def _modules() -> Iterator[ModuleType]:
@@ -240,3 +226,15 @@ def test_no_catastrophic_backtracking(ident: str) -> None:
     pattern = PATTERNS[ident]
     worst, label = slowest(pattern)
     assert worst <= BUDGET, f"{ident} /{pattern.pattern}/ took {worst:.2f}s on {label}"
+
+
+def report(top: int = 20) -> None:
+    """Print the slowest patterns with the attack that hurts each (to find the next offender)."""
+    rows = sorted(((*slowest(p), ident) for ident, p in PATTERNS.items()), reverse=True)
+    for worst, label, ident in rows[:top]:
+        print(f"{worst:.3f} {ident} {label}")
+    print(f"{len(rows)} patterns")
+
+
+if __name__ == "__main__":
+    report()

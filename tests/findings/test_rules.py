@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from chatsignals.findings.rules import engine
+from chatsignals.findings.rules.checks import CheckState, non_platform_link, platform_lookalike_link
 from chatsignals.findings.rules.engine import (
     RuleError,
     compiled_rules,
@@ -235,6 +236,18 @@ def test_fake_notice_needs_a_link_off_alibaba():
     fake = conversation(("seller", "Alibaba Trade Assurance notice: please pay at https://alibaba-ta-pay.com/231145678901"))
     assert run_rules(real).empty
     assert "platform.fake_notice" in set(run_rules(fake)["rule_id"])
+
+
+def test_links_are_found_without_a_scheme_with_many_labels_and_at_a_sentence_end():
+    text = ("Verify at alipay-verify.xyz now, or log in at www.alibaba.com.secure-login.top/confirm and "
+            "see our shop at shop.mail.brightway-lighting.com.cn. Real one: https://biz.alibaba.com/ta/1")
+    state = CheckState()
+    assert [text[a:b] for a, b in non_platform_link(text, state)] == [
+        "alipay-verify.xyz", "www.alibaba.com.secure-login.top/confirm", "shop.mail.brightway-lighting.com.cn",
+    ]
+    assert [text[a:b] for a, b in platform_lookalike_link(text, state)] == [
+        "alipay-verify.xyz", "www.alibaba.com.secure-login.top/confirm",
+    ]
 
 
 def test_empty_and_system_rows():

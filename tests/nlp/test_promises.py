@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from chatsignals.nlp.promises import analyze_clause, extract_promises
+from chatsignals.nlp.promises import _one_sentence, analyze_clause, extract_promises
 from chatsignals.table import PROMISE_COLUMNS, finalize
 
 SENT = dt.date(2025, 3, 3)
@@ -105,6 +105,19 @@ def _chat(role_seller: str = "seller") -> pd.DataFrame:
         rows.append({"conversation_id": "c1", "sender": sender, "role": role, "timestamp": ts,
                      "text": text, "is_system": sender is None, "timezone": "Asia/Shanghai"})
     return _messages(rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "one"),
+    [
+        ("We will ship on Friday!!  😊\ufe0f ", True),
+        ("We will ship on Friday … ", True),
+        ("Deposit received. We will ship on Friday", False),
+        ("Deposit received 👍 we will ship on Friday!", False),
+    ],
+)
+def test_trailing_stops_and_emoji_do_not_make_a_second_sentence(text: str, one: bool) -> None:
+    assert _one_sentence(text) is one
 
 
 def test_extract_promises_table() -> None:

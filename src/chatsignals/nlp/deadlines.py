@@ -392,8 +392,10 @@ def _month_end(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return max(lo, sent), _month_last(base.year, base.month), "message"
 
 
-@_pattern(rf"{_B}(?:(?P<pre>{BY}|in|at|on|around)\s+)?(?:the\s+)?(?P<part>early|beginning\s+of|start\s+of"
-          r"|mid(?:dle)?(?:\s+of)?|late|end\s+of|the\s+end\s+of)?[\s-]*(?P<mon>" + MON + r")"
+# never starts on a blank or dash (a bare month is rejected anyway): trying every position of a
+# long run of spaces was quadratic
+@_pattern(rf"{_B}(?![\s-])(?:(?P<pre>{BY}|in|at|on|around)\s++)?(?:the\s++)?(?P<part>early|beginning\s+of"
+          r"|start\s+of|mid(?:dle)?(?:\s+of)?|late|end\s+of|the\s+end\s+of)?[\s-]*+(?P<mon>" + MON + r")"
           r"(?!\s*\d)\b", needs=MONTH_STEMS)
 def _month_part(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     part = (m["part"] or "").lower()

@@ -32,7 +32,8 @@ HEADER = re.compile(
 )
 REACTIONS = re.compile(r"\n?\(- (.*) -\)\s*$")
 STICKER = re.compile(r"\n?\(\( (.*?) \)\)")
-LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\n]+)\)")
+#: the name holds no "[" and the path is bounded, so a run of "[" or "[](" is not quadratic
+LINK = re.compile(r"(!?)\[([^\[\]\n]*+)\]\(([^)\n]{1,1000}+)\)")
 DELETED = "(This message was deleted)"
 JSON_KEYS = ('"date"', '"sender"', '"body"')
 

@@ -38,7 +38,8 @@ from .base import ParseOptions, Parser, ParseResult, localize_naive
 
 # --- shared JSON helpers ------------------------------------------------------------------------
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+#: never starts at an escaped quote: an unterminated string full of \" was quadratic
+_JSON_STRING = re.compile(r'(?<!\\)"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 

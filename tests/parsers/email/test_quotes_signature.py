@@ -112,6 +112,12 @@ def test_no_signature_in_plain_closing_lines(text):
     assert split_signature(text) == (text, "")
 
 
+def test_lines_with_only_an_address_and_a_link_are_a_signature():
+    contact = "Lily\nlily.chen+orders@brightway-lighting.com\nwww.brightway-lighting.com"
+    text = f"Please confirm the order.\n\n{contact}"
+    assert split_signature(text) == ("Please confirm the order.", contact)
+
+
 def test_signature_line_recognised_by_the_senders_own_name():
     text = "I want to check with you one more time before I execute the documents.\n\nFrank"
     assert split_signature(text, "Vickers, Frank") == (text.rsplit("\n\n", 1)[0], "Frank")

@@ -36,8 +36,9 @@ COMPANY_WORDS = frozenset(
     "lighting enterprise enterprises holdings holding development supply supplies products "
     "textile textiles machinery equipment materials garment garments 有限公司 公司".split()
 )
+#: at most 10 labels before the TLD: an unbounded label run ("1.1.1.1...") was quadratic
 _URL = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+    r"(?:https?://|www\.)[^\s<>\"']+|\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,10}"
     r"(?:com|net|org|info|top|xyz|site|online|cn|hk|cc|co|io|biz|vip|shop|link|club)\b(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
 )

@@ -25,9 +25,9 @@ _SUBJECT_FROM = re.compile(
     re.IGNORECASE,
 )
 _SENT_YOU = re.compile(
-    r"^\s*(?P<who>.+?)\s+(?:has\s+)?sent\s+you\s+(?:a\s+|an\s+|\d+\s+)?(?:new\s+)?"
-    r"(?:message|messages|reply|inquiry)s?\s*[:：.]?\s*$"
-    r"|^\s*(?P<zh>.+?)给您发送了(?:一条)?(?:新)?消息\s*[:：]?\s*$",
+    r"^[^\S\n]*+(?P<who>.+?)(?<!\s)\s++(?:has\s++)?sent\s++you\s++(?:a\s++|an\s++|\d++\s++)?(?:new\s++)?"
+    r"(?:message|messages|reply|inquiry)s?\s*(?:[:：.]\s*)?$"
+    r"|^[^\S\n]*+(?P<zh>.+?)给您发送了(?:一条)?(?:新)?消息\s*(?:[:：]\s*)?$",
     re.IGNORECASE | re.MULTILINE,
 )
 _END = re.compile(

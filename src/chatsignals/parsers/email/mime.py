@@ -31,7 +31,8 @@ from .threads import conversation_for
 MAX_DEPTH = 50  # MIME nesting deeper than this is reported, not followed
 _PARSER = BytesParser(policy=compat32)
 _ANGLE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>")
-_BARE = re.compile(r"[^\s<>@,;:\"']+@[^\s<>@,;:\"']+\.[^\s<>@,;:\"']+")
+#: starts only where a local part can begin (not inside one: that made a long run quadratic)
+_BARE = re.compile(r"(?<![^\s<>@,;:\"'])[^\s<>@,;:\"']++@[^\s<>@,;:\"']+\.[^\s<>@,;:\"']+")
 _HTML_META = re.compile(rb"charset\s*=\s*[\"']?([A-Za-z0-9_:.-]+)", re.IGNORECASE)
 _BASE64_DEFECTS = (
     email_errors.InvalidBase64PaddingDefect,

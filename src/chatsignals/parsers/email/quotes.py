@@ -23,19 +23,19 @@ _WROTE = re.compile(
     re.IGNORECASE,
 )
 _ORIGINAL = re.compile(
-    r"^\s*[-_=*\s]{2,}\s*(original\s+message|forwarded\s+message|ursprüngliche\s+nachricht|"
+    r"^[-_=*\s]{2,}+(original\s+message|forwarded\s+message|ursprüngliche\s+nachricht|"
     r"message\s+d'origine|mensaje\s+original|messaggio\s+originale|oorspronkelijk\s+bericht|"
-    r"原始邮件|原始郵件|原邮件|转发邮件|轉寄郵件|邮件原文|forwarded\s+by\s.{1,120}?)\s*[-_=*\s]{2,}\s*$",
+    r"原始邮件|原始郵件|原邮件|转发邮件|轉寄郵件|邮件原文|forwarded\s+by\s.{1,120}?)[-_=*\s]{2,}+$",
     re.IGNORECASE,
 )
 _BEGIN_FORWARD = re.compile(r"^\s*(begin\s+forwarded\s+message|以下是转发的邮件)\s*[:：]?\s*$", re.I)
 _HEADER_FROM = re.compile(
-    r"^\s*\*?\s*(from|de|von|van|da|od|от|发件人|發件人|寄件者|寄件人)\s*\*?\s*[:：]", re.IGNORECASE
+    r"^\s*+\*?+\s*+(from|de|von|van|da|od|от|发件人|發件人|寄件者|寄件人)\s*+\*?+\s*+[:：]", re.IGNORECASE
 )
 _HEADER_OTHER = re.compile(
-    r"^\s*\*?\s*(sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|objet|à|enviado|"
+    r"^\s*+\*?+\s*+(sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|objet|à|enviado|"
     r"para|asunto|inviato|oggetto|verzonden|aan|onderwerp|发送时间|發送時間|日期|时间|時間|"
-    r"收件人|抄送|主题|主題|收件者|副本|寄件日期|отправлено|дата|кому|тема|копия)\s*\*?\s*[:：]",
+    r"收件人|抄送|主题|主題|收件者|副本|寄件日期|отправлено|дата|кому|тема|копия)\s*+\*?+\s*+[:：]",
     re.IGNORECASE,
 )
 _RULE = re.compile(r"^\s*[_\-=]{8,}\s*$")

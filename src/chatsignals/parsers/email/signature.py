@@ -39,7 +39,8 @@ _SIGNOFF = re.compile(
 _PHONE = re.compile(
     r"(\+?\d[\d\s().\-/]{6,}\d)|(\b(x|ext\.?)\s?-?\d{3,6}\b)|(^|\s)\d-\d{4}\b", re.IGNORECASE
 )
-_EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|https?://|www\.", re.IGNORECASE)
+#: an address is tried only from the start of its local part (inside a long run it was quadratic)
+_EMAIL_OR_URL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++\.[\w.-]+|https?://|www\.", re.IGNORECASE)
 _TITLE = re.compile(
     r"\b(manager|director|sales|engineer|president|ceo|cfo|cto|coo|vp|analyst|assistant|"
     r"coordinator|specialist|officer|department|dept|tel|phone|mobile|mob|fax|cell|whatsapp|wechat|"

@@ -28,9 +28,12 @@ from .common import APP_SUBTYPES, RECALL, strip_tags
 from .textio import decode_chat_bytes, head_text
 
 ARRAY_START = re.compile(r"(?:const|let|var)\s+chatMessages\s*=\s*\[")
+#: one token at a non-blank position (the caller skips blanks: a leading ``\s*`` tried at every
+#: position of a run of spaces was quadratic); a key or a string never starts inside a word or at
+#: an escaped quote, so an unterminated one is scanned once, not from each of its characters
 TOKEN = re.compile(
-    r"""\s*(?:(?P<open>\{)|(?P<close>\})|(?P<comma>,)|(?P<end>\])|(?P<key>[A-Za-z_$][\w$]*)\s*:|"""
-    r"""(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?P<num>-?\d+(?:\.\d+)?)|"""
+    r"""(?:(?P<open>\{)|(?P<close>\})|(?P<comma>,)|(?P<end>\])|(?<![\w$])(?P<key>[A-Za-z_$][\w$]*+)\s*+:|"""
+    r"""(?<!\\)(?P<str>'(?:[^'\\]++|\\.)*+'|"(?:[^"\\]++|\\.)*+")|(?P<num>-?\d++(?:\.\d++)?)|"""
     r"""(?P<word>true|false|null|undefined))""",
     re.S,
 )
@@ -70,10 +73,11 @@ def js_objects(text: str, tally: ParseTally) -> Iterator[tuple[int, dict[str, An
     obj: dict[str, Any] | None = None
     key: str | None = None
     while True:
-        if NONSPACE.search(text, pos) is None:
+        token_start = NONSPACE.search(text, pos)
+        if token_start is None:
             tally.skip(f"chatMessages[{index}]", "message list ends early (truncated file)")
             return
-        m = TOKEN.match(text, pos)
+        m = TOKEN.match(text, token_start.start())
         if m is None:
             cut = text.find("]", pos) < 0
             reason = "message list ends early (truncated file)" if cut else "unreadable JavaScript in the message list; rest not read"
