@@ -166,9 +166,29 @@ def bank_person_beneficiary(text: str, state: CheckState) -> list[Span]:
     for d in details:
         if d.kind != "beneficiary":
             continue
-        if (not is_company(d.value) and len(d.value.split()) <= 4) or (state.supplier_beneficiary and _other_company(d.value, state.supplier_beneficiary)):
+        company = is_company(d.value)
+        if (not company and looks_like_name(d.value)) or (
+            company and state.supplier_beneficiary and _other_company(d.value, state.supplier_beneficiary)
+        ):
             spans.append((d.start, d.end))
     return spans
+
+
+#: words that follow "beneficiary" without being a name ("updated beneficiary details", "the
+#: beneficiary is us")
+_NOT_PAYEE = frozenset(
+    "details detail info information is are us we our your their the same below above as new updated "
+    "changed bank account name company".split()
+)
+
+
+def looks_like_name(value: str) -> bool:
+    """A person's name: two to four alphabetic words, none of them a filler word ("WANG XIAOMING",
+    "Li Mei"), or two to four Chinese characters; not "details" or "is us"."""
+    words = value.replace("-", " ").split()
+    if len(words) == 1 and 2 <= len(words[0]) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in words[0]):
+        return True
+    return 2 <= len(words) <= 4 and all(w.isalpha() and w.casefold() not in _NOT_PAYEE for w in words)
 
 
 def _other_company(name: str, supplier: str) -> bool:
@@ -257,7 +277,11 @@ _NOT_NAMES = frozenset(
     "january february march april may june july august september october november december "
     "monday tuesday wednesday thursday friday saturday sunday usd rmb eur swift iban account "
     "company ltd limited co shenzhen guangzhou shanghai beijing ningbo yiwu the our your my "
-    "dear sir madam mr mrs ms miss team department office branch new old".split()
+    "dear sir madam mr mrs ms miss team department office branch new old "
+    # banks: "only pay to ICBC Zhangjiagang as in PI" names the bank, not a person
+    "icbc boc ccb abc hsbc citi citibank dbs ocbc uob bnp santander barclays commerzbank deutsche "
+    "standard chartered cmb spdb cib bocom agricultural industrial construction merchants "
+    "communications".split()
 )
 
 
