@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from . import zh
 
 # --- normalisation ------------------------------------------------------------------------------
 
@@ -34,8 +36,9 @@ _NORMALISE = [(re.compile(p, re.IGNORECASE), r) for p, r in _CHAT_WORDS.items()]
 
 
 def normalise(text: str) -> str:
-    """Lower-case chat text with the common chat spellings expanded ("pls" -> "please")."""
-    out = " ".join(text.lower().split())
+    """Lower-case chat text with the common chat spellings expanded ("pls" -> "please") and
+    Chinese full-width punctuation as ASCII ("，" -> ", ")."""
+    out = " ".join(text.translate(zh.FULLWIDTH).lower().split())
     for regex, repl in _NORMALISE:
         out = regex.sub(repl, out)
     return out
@@ -162,7 +165,7 @@ def cues_of(text: str) -> Cues:
     cond = CONDITION.search(norm)
     accept = ACCEPT.match(norm)
     rest = norm[accept.end():] if accept else norm
-    return Cues(
+    cues = Cues(
         text=norm,
         question=norm.rstrip().endswith("?") or bool(QUESTION_START.search(norm)),
         request=bool(REQUEST_START.search(norm)),
@@ -179,7 +182,30 @@ def cues_of(text: str) -> Cues:
         accept=bool(accept),
         bare_accept=bool(accept) and (not rest.strip() or bool(GREETING.fullmatch(rest.strip()))),
         first_person=bool(FIRST_PERSON.search(norm)),
-        words=len(norm.split()),
+        words=zh.word_count(norm),
+    )
+    return _with_chinese(cues, rest) if zh.has_cjk(norm) else cues
+
+
+def _with_chinese(c: Cues, rest: str) -> Cues:
+    """The cues with the Chinese words' added (:mod:`.zh`): a flag is set by either language."""
+    z = zh.cues(c.text)
+    return replace(
+        c,
+        question=c.question or z.question,
+        request=c.request or z.request,
+        refusal=c.refusal or z.refusal,
+        strong_refusal=c.strong_refusal or z.strong_refusal,
+        info=c.info or z.info,
+        state_negation=c.state_negation or z.state_negation,
+        future=c.future or z.future,
+        done=c.done or z.done,
+        state=c.state or z.state,
+        ready=c.ready or z.ready,
+        hedge=c.hedge or z.hedge,
+        condition=c.condition or z.condition,
+        bare_accept=c.bare_accept or (c.accept and zh.is_greeting(rest)),
+        first_person=c.first_person or z.first_person,
     )
 
 
@@ -203,7 +229,7 @@ def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tup
     word); a hedge (", we try our best"), an explanation (", MOQ is 1000 pcs") or a leading
     condition ("if you pay today, we ship") stays with the clause it qualifies.
     """
-    cuts = [(m.start(), m.end()) for m in _SPLIT.finditer(sentence)]
+    cuts = sorted([(m.start(), m.end()) for m in _SPLIT.finditer(sentence)] + zh.clause_cuts(sentence))
     if not cuts:
         return [(0, len(sentence))]
     pieces: list[tuple[int, int]] = []
@@ -218,10 +244,11 @@ def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tup
         if merged:
             prev = sentence[merged[-1][0]:merged[-1][1]]
             if (
-                len(text.split()) < 2
+                zh.word_count(text) < 2
                 or not has_content(text)
                 or not has_content(prev)
                 or _CONDITION_START.match(prev)
+                or zh.CONDITION_START.match(prev)
             ):
                 merged[-1] = (merged[-1][0], b)
                 continue

@@ -22,6 +22,7 @@ from dateutil import parser as dateparser
 from dateutil.relativedelta import relativedelta
 
 from . import calendar as cncal
+from . import zh
 
 Date = dt.date
 EventLookup = Callable[[str], Date | None]
@@ -469,6 +470,12 @@ def _lead_time(m: re.Match[str], sent: Date, events: EventLookup) -> Any:
     return _add(sent, n, m["unit"], work), _add(sent, hi, m["unit"], work), "message"
 
 
+# Chinese deadline words (下周五之前, 收到定金后15个工作日内, 月底, 春节前): registered last, so the
+# English patterns keep their ranks; the leftmost, longest span still wins
+for _regex, _handler, _needs in zh.DEADLINE_PATTERNS:
+    _pattern(_regex, _needs)(_handler)
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 
@@ -537,7 +544,10 @@ def find_deadline(text: str, sent: Date, events: Any = None) -> Deadline | None:
     "15 days after deposit" is not read as a bare 15-day lead time.
     """
     lookup = events if callable(events) and not hasattr(events, "event_date") else event_lookup(events)
+    bounding = zh.buyer_condition_spans(text)  # "如果你今天付款": the buyer's date (convention 9)
     for _key, handler, m in _candidates(text):
+        if bounding and any(a <= m.start() < b for a, b in bounding):
+            continue
         result = handler(m, sent, lookup)
         if result is not None:
             lo, hi, anchor = result

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ..table import finalize_promises, stable_id
-from . import classifier
+from . import classifier, zh
 from .clauses import Cues, cues_of, normalise, split_clauses
 from .deadlines import Deadline, event_lookup, find_deadline
 from .deadlines import _candidates as _deadline_candidates
@@ -53,7 +53,7 @@ _QUALITY_STATE = re.compile(
     r"\b(?:have|has|with|certified|are|is|all|pass\w*)\b[^.]*\bcertificat|\bcertificat\w*\s+we have"
 )
 CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
-    k: re.compile(v)
+    k: re.compile(f"{v}|{zh.CATEGORY_WORDS[k]}")  # English words, then the Chinese ones
     for k, v in {
         "refund": r"\b(?:refund\w*|compensat\w*|replace\w*|money back|return (?:the )?(?:money|goods)"
         r"|reimburs\w*|credit note|pay (?:you )?back|the difference|resend|remake|re-?make|change new"
@@ -91,10 +91,11 @@ CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
 _SEND = re.compile(
     r"\b(?:send|sent|sending|provide|attach\w*|share|upload|email|e-mail|give|prepare|forward"
     r"|issue|issued|show|shared|forward\w*|renew\w*|courier\w*|enclosed|mail)\b|\battached\b"
-    r"|\bwith the shipment\b"
+    r"|\bwith the shipment\b|" + zh.SEND
 )
 _RECURRING = re.compile(r"\b(?:every\s+(?:day|week|month|\w+day)|daily|weekly)\b")
-_SHIPPED = re.compile(r"\b(?:shipped|dispatched|delivered|loaded|departed|picked up|sent out)\b")
+_SHIPPED = re.compile(r"\b(?:shipped|dispatched|delivered|loaded|departed|picked up|sent out)\b|" + zh.SHIPPED)
+_TRACKING = re.compile(r"\btracking\b|" + zh.TRACKING)
 _SAMPLE_ACTION = re.compile(
     r"\b(?:send|sent|make|made|making|ship|prepare|ready|out|courier|dhl|fedex|ups|finish|do)\b"
 )
@@ -117,7 +118,7 @@ def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec
         return "communication"  # "i send you photos every week": recurring updates (README 14)
     if "sample" in hits and not _SAME_AS_SAMPLE.search(norm):
         return "sample"
-    if "documents" in hits and _SHIPPED.search(norm) and re.search(r"\btracking\b", norm) \
+    if "documents" in hits and _SHIPPED.search(norm) and _TRACKING.search(norm) \
             and not _SEND.search(norm):
         return "delivery"  # "goods shipped today by DHL, tracking 123": the claim is the shipping
     if "documents" in hits and (not _QUALITY_STATE.search(norm) or _SEND.search(norm)
@@ -187,8 +188,18 @@ def clause_info(text: str) -> ClauseInfo:
     has_value = has_spec or bool(find_amounts(norm) or find_quantities(norm) or find_documents(norm))
     span = find_deadline(text, _PROBE_DATE) if _has_time_words(norm) else None
     rest = norm if span is None else normalise(text[:span.start] + " " + text[span.end:])
-    return ClauseInfo(text, norm, cues, frozenset(category_hits(rest)), has_spec, has_value,
+    return ClauseInfo(text, norm, cues, frozenset(_hits_outside_condition(rest)), has_spec, has_value,
                       span is not None)
+
+
+def _hits_outside_condition(rest: str) -> set[str]:
+    """Category words, not counting a Chinese condition's ("付清尾款后下周可以出货" is about
+    shipping; the balance is its condition) unless nothing is left without it."""
+    hits = category_hits(rest)
+    if zh.has_cjk(rest):
+        bare = category_hits(zh.CONDITION.sub(" ", rest))
+        return bare or hits
+    return hits
 
 
 _PROBE_DATE = dt.date(2000, 6, 15)
@@ -223,7 +234,8 @@ def rule_label(info: ClauseInfo, deadline: Deadline | None, sent: dt.date, conte
     if c.future:
         return "commitment"
     past = c.done and (deadline is None or (deadline.latest or deadline.earliest or sent) < sent)
-    if _future_window(deadline, sent) and not past and "already" not in info.norm:
+    if _future_window(deadline, sent) and not past and "already" not in info.norm \
+            and not zh.PERFECTIVE.search(info.norm):
         return "commitment"
     return "claim"
 
@@ -251,7 +263,7 @@ def is_request(text: str | None) -> bool:
     a proposal, a statement of need) rather than thanks or a greeting."""
     if not text or not text.strip():
         return False
-    return not _SMALL_TALK.match(" ".join(text.lower().split()))
+    return not (_SMALL_TALK.match(" ".join(text.lower().split())) or zh.is_greeting(text))
 
 
 def analyze_clause(
@@ -280,7 +292,7 @@ _TIME_WORDS = re.compile(
 
 
 def _has_time_words(norm: str) -> bool:
-    return bool(_TIME_WORDS.search(norm))
+    return bool(_TIME_WORDS.search(norm) or zh.TIME_WORDS.search(norm))
 
 
 def decide(
@@ -320,7 +332,7 @@ def decide(
         category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
         confidence = 0.6
         pred = predictions[i] if predictions is not None else None
-        if pred is not None and not _hard_none(info, ctx_request):
+        if pred is not None and not _hard_none(info, ctx_request) and not zh.mostly_chinese(info.text):
             label, category, confidence = _combine(label, category, pred)
         out.append(_finish(info, sent, lookup, ctx, ctx_request, deadline, label, category, confidence,
                            full))
@@ -555,7 +567,9 @@ def _sentences(text: str) -> list[str]:
 
 def _clauses_of(text: str, sentences: list[str]) -> tuple[tuple[int, str, str], ...]:
     out = []
-    for i, sentence in enumerate(sentences):
+    # a Chinese sentence ends at "。" with no space after it, where the tokenizer does not cut
+    pieces = [piece for sentence in sentences for piece in zh.split_sentences(sentence)]
+    for i, sentence in enumerate(pieces):
         for a, b in split_clauses(sentence, _has_content):
             clause = sentence[a:b].strip(" ,;")
             if clause:

@@ -78,7 +78,9 @@ _FIBRE_RE = "|".join(sorted(_FIBRES, key=len, reverse=True))
 _UNITS = {
     "mm": "mm", "cm": "cm", "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m",
     "inch": "inch", "inches": "inch", "in": "inch", '"': "inch", "ft": "ft", "feet": "ft",
+    "毫米": "mm", "厘米": "cm", "公分": "cm",
 }
+_ZH_LEN_UNIT = r"mm|cm|毫米|厘米|公分"
 _LEN_UNIT = r"mm|cm|meters?|metres?|(?-i:m)|inch(?:es)?|ft|feet"  # "5M" is money, "5m" a length
 _CERTS: dict[str, str] = {
     # upper-case only tokens (they are also ordinary words or syllables in lower case)
@@ -122,6 +124,15 @@ def _length(m: re.Match[str]) -> str | None:
         return None  # "margin: 0cm" in pasted HTML
     unit = _UNITS[m.group(2).lower()]
     return f"{_num(m.group(1))}{unit}"
+
+
+def _length_groups(m: re.Match[str], first: int) -> str | None:
+    """A length from the number and unit groups ``first`` and ``first + 1`` (a pattern with two
+    alternative spellings has two such pairs)."""
+    if m.group(first) is None:
+        return None
+    value = float(m.group(first))
+    return f"{_num(m.group(first))}{_UNITS[m.group(first + 1).lower()]}" if value else None
 
 
 def _dimension(m: re.Match[str]) -> str:
@@ -182,6 +193,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
         "material_grade",
         rf"(?<![A-Za-z])(?:grade|material(?:\s+is)?|type)\s*:?\s*({_STAINLESS_GRADES})(?![0-9A-Za-z])",
         lambda m: f"{m.group(1).upper()} stainless steel",
+    ),
+    _p(
+        # Chinese: "全部304材质", "材质是304", "不锈钢304", "SUS304钢"
+        "material_grade",
+        rf"(?<![A-Za-z0-9.])(?:(?:SUS|SS)\s?)?({_STAINLESS_GRADES})(?![0-9])\s?的?\s?(?:材质|材料|钢材?)"
+        rf"|(?:材质|材料|不锈钢)\s?(?:是|为|用|:|：)?\s?(?:SUS|SS)?\s?({_STAINLESS_GRADES})(?![0-9])",
+        lambda m: f"{(m.group(1) or m.group(2)).upper()} stainless steel",
     ),
     _p(
         "material_grade",
@@ -277,7 +295,15 @@ _PATTERNS: tuple[_Pattern, ...] = (
         rf"(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})\s+(?:thick|thickness)(?![A-Za-z])",
         _length,
     ),
+    _p(
+        # Chinese: "厚度3.0mm", "壁厚为1.2毫米", "3mm厚"
+        "thickness",
+        rf"(?:厚度|壁厚|厚)\s?(?:是|为|:|：)?\s?(\d+(?:\.\d+)?)\s?({_ZH_LEN_UNIT})(?![A-Za-z])"
+        rf"|(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?({_ZH_LEN_UNIT})\s?厚",
+        lambda m: _length_groups(m, 1) or _length_groups(m, 3),
+    ),
     _p("length", rf"(?<![A-Za-z0-9.,])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})(?![A-Za-z0-9²³])", _length),
+    _p("length", r"(?<![A-Za-z0-9.,])(\d+(?:\.\d+)?)\s?(毫米|厘米|公分)", _length),
     _p(
         "size",
         r"(?<![A-Za-z-])(?<!font )size\s*:?\s*(XXS|XS|S|M|L|XL|XXL|XXXL|[2-6]XL|\d{2}(?:\.5)?)(?![A-Za-z0-9])",
@@ -324,7 +350,7 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?\n。；！？，,]|\b(?:but|however|although
 _NEG_BEFORE = re.compile(
     r"(?:\b(?:no|not|non|never|without|lacks?|lacking|missing|absent|neither|nor|none|fake|"
     r"false|cannot|can't|isn't|aren't|wasn't|weren't|doesn't|don't|didn't|hasn't|haven't|"
-    r"hadn't|won't)\b|\bnon-|没有|不是|不|无|非)",
+    r"hadn't|won't)\b|\bnon-|没有|不是|不(?!锈)|无|非(?!常))",
     re.IGNORECASE,
 )
 _NEG_AFTER = re.compile(

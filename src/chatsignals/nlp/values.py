@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from . import zh
 from .specs import find_specs
 
 CURRENCIES = {
@@ -87,16 +88,25 @@ def _amount_text(cur: str, amount: str) -> str:
 
 def find_amounts(text: str) -> list[str]:
     """Money amounts normalised as ``USD 2.80`` / ``CNY 9,800`` in order of appearance."""
-    out = []
+    found = []
     for m in AMOUNT_RE.finditer(text):
         cur, amount = (m["c1"], m["a1"]) if m["c1"] else (m["c2"], m["a2"])
-        out.append(_amount_text(cur, amount))
-    return out
+        found.append((m.start(), m.end(), _amount_text(cur, amount)))
+    if zh.has_cjk(text):  # "2000元" after a Chinese character has no word boundary
+        spans = [(a, b) for a, b, _ in found]
+        found += [(i, i, _amount_text(code, amount)) for i, code, amount in zh.amounts(text)
+                  if not any(a <= i < b for a, b in spans)]
+        found.sort()
+    return [amount for _, _, amount in found]
 
 
 def find_quantities(text: str) -> list[str]:
-    """Counts of goods with their unit (``5000 pcs``)."""
-    return [f"{m['n']} {UNITS[m['u'].lower()]}" for m in QUANTITY_RE.finditer(text)]
+    """Counts of goods with their unit (``5000 pcs``; a Chinese measure word as written:
+    ``5000套``), in order of appearance."""
+    found = [(m.start(), f"{m['n']} {UNITS[m['u'].lower()]}") for m in QUANTITY_RE.finditer(text)]
+    if zh.has_cjk(text):
+        found = sorted(found + zh.quantities(text))
+    return [q for _, q in found]
 
 
 def find_tracking(text: str) -> str | None:
