@@ -602,3 +602,56 @@ def test_bare_ok_takes_the_requests_deadline_a_long_answer_does_not() -> None:
                       "factory holiday, we are checking the schedule")]
     answer = {**ok, "text": long[1][2]}
     assert rule(run(long, [answer], facts), "delivery.missed_deadline").empty
+
+
+# --- Chinese chat -------------------------------------------------------------------------------
+
+HINGES = [
+    ("2025-09-20 10:15", "seller", "收到定金后15个工作日内发货。"),
+    ("2025-10-15 09:12", "buyer", "刘小姐，货什么时候可以发？"),
+    ("2025-10-15 11:40", "seller", "陈总不好意思，国庆放假工人回来晚了，下周五之前一定发货。"),
+    ("2025-10-24 18:20", "seller", "陈总，电镀厂排期延误，最迟下周二发货，请放心。"),
+    ("2025-10-28 15:05", "seller", "今天已发货，物流单号 SF1234567890123。"),
+    ("2025-11-03 16:45", "seller", "陈总，少的500套我们下周补发。"),
+    ("2025-11-10 10:30", "seller", "还在生产，老板出差了，等他回来安排。"),
+]
+HINGE_PROMISES = [
+    {"m": 1, "category": "delivery", "kind": "commitment", "text": HINGES[0][2], "strength": "conditional",
+     "deadline_anchor": "deposit", "deadline_text": "收到定金后15个工作日内",
+     "deadline_earliest": "2025-09-22", "deadline_latest": "2025-10-17"},
+    {"m": 3, "category": "delivery", "kind": "commitment", "text": HINGES[2][2], "deadline_anchor": "message",
+     "deadline_earliest": "2025-10-15", "deadline_latest": "2025-10-24"},
+    {"m": 4, "category": "delivery", "kind": "commitment", "text": HINGES[3][2], "deadline_anchor": "message",
+     "deadline_earliest": "2025-10-24", "deadline_latest": "2025-10-28"},
+    {"m": 5, "category": "delivery", "kind": "claim", "text": HINGES[4][2], "deadline_anchor": "message",
+     "deadline_earliest": "2025-10-28", "deadline_latest": "2025-10-28"},
+    {"m": 6, "category": "delivery", "kind": "commitment", "text": HINGES[5][2], "deadline_anchor": "message",
+     "deadline_earliest": "2025-11-10", "deadline_latest": "2025-11-16"},
+]
+
+
+def test_chinese_delays_chased_with_a_full_width_question_mark() -> None:
+    """The buyer's "？" is a question: the first new date was chased, so the 15 working days stay
+    missed; the Chinese excuses are quoted; shipping the missing 500 (补发) is another delivery."""
+    facts = facts_of({"events": [{"date": "2025-09-22", "type": "deposit_paid"},
+                                 {"date": "2025-10-28", "type": "shipped"}]})
+    found = run(HINGES, [dict(p) for p in HINGE_PROMISES], facts, dt.date(2025, 11, 12))
+    missed = rule(found, "delivery.missed_deadline")
+    assert missed["promise_ids"].tolist() == [["P1"]]
+    assert "deadline 2025-10-17 (China working days)" in missed["explanation"].iloc[0]
+    shift = rule(found, "delivery.shifting_deadline")
+    assert shift["promise_ids"].tolist() == [["P1", "P2", "P3"]]
+    text = shift["explanation"].iloc[0]
+    assert "(reason given: \u201c国庆放假工人回来晚了\u201d)" in text
+    assert "(reason given: \u201c电镀厂排期延误\u201d)" in text
+    assert rule(found, "delivery.claim_vs_record").empty  # the record confirms the 10-28 shipment
+
+
+def test_chinese_shipping_claim_and_later_messages_without_facts() -> None:
+    claim = [{"m": 1, "category": "delivery", "kind": "claim", "text": HINGES[4][2]}]
+    not_left = [HINGES[4], ("2025-11-03 16:45", "seller", "陈总不好意思，还没发货，下周发。")]
+    found = rule(run(not_left, [dict(c) for c in claim]), "delivery.claim_vs_record")
+    assert found["message_ids"].tolist() == [["whatsapp-1:m1", "whatsapp-1:m2"]]
+    # shipping the missing part next week says nothing against the first shipment
+    remainder = [HINGES[4], HINGES[5]]
+    assert rule(run(remainder, [dict(c) for c in claim]), "delivery.claim_vs_record").empty

@@ -189,7 +189,7 @@ _WORKING = re.compile(r"working|business|工作日", re.I)
 _PAYMENT_ANCHORS = ("deposit", "balance", "payment")
 _REPROMISE = re.compile(r"\b(?:delay\w*|sorry|because|due\s+to|postpon\w*|late|unfortunately|problem"
                         r"|reschedul\w*|new\s+date|need\s+more\s+time|extend\w*)\b|抱歉|不好意思|推迟|延迟"
-                        r"|延期|因为", re.I)
+                        r"|延期|因为|延误|耽误|晚了", re.I)
 _EXCUSE_PATTERNS = (
     re.compile(r"\b(?:because(?:\s+of)?|due\s+to|caused\s+by|since)\s+([^.,;!?\n]{3,80})", re.I),
     # the reason stated as a fact: "Cotton yarn arrived late", "the truck was not available",
@@ -203,6 +203,9 @@ _EXCUSE_PATTERNS = (
                re.I),
     re.compile(r"([^.,;!?\n]{0,60}\bdelay(?:ed|s)?\b[^.,;!?\n]{0,40})", re.I),
     re.compile(r"因为([^，。；！？\n]{2,40})"),
+    # Chinese, the reason stated as a fact: "国庆放假工人回来晚了", "电镀厂排期延误"
+    re.compile(r"([^，。；！？,.;!?\n]{0,20}(?:延误|延迟|推迟|晚了|放假|停电|限电|缺料|缺货|坏了|生病|台风"
+               r"|出差)[^，。；！？,.;!?\n]{0,20})"),
     re.compile(r"(\bsorry\b[^.;!?\n]{0,80})", re.I),
 )
 
@@ -389,7 +392,7 @@ def _chased(ctx: Context, w: Window) -> bool:
     last = _previous_message(ctx, msg)
     if last is None:
         return False
-    return (last.from_buyer and "?" in last.text and last.day is not None
+    return (last.from_buyer and ("?" in last.text or "？" in last.text) and last.day is not None
             and (msg.day - last.day).days <= _CHASE_DAYS)
 
 
@@ -512,8 +515,10 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
     shipped_in = set(ctx.stated.loc[ctx.stated["type"] == "shipped", "message_id"].astype(str))
     for stage in ("dispatch", "arrival"):
         chain: list[Window] = []
-        # "goods shipped today" carries a date but moves nothing
-        for w in (x for x in windows if x.stage == stage and str(x.promise.message_id) not in shipped_in):
+        # "goods shipped today" carries a date but moves nothing; shipping the missing part or a
+        # sample ("少的500套我们下周补发") is another delivery
+        for w in (x for x in windows if x.stage == stage and str(x.promise.message_id) not in shipped_in
+                  and not _PART.search(str(x.promise.text))):
             if not chain:
                 chain = [w]
                 continue
@@ -590,11 +595,15 @@ def claims_vs_record(ctx: Context) -> Iterator[dict[str, Any]]:
 def _shipping_claims_vs_messages(ctx: Context) -> Iterator[dict[str, Any]]:
     """A shipping claim followed by a message saying the goods have not left: no records needed."""
     stated = ctx.stated[ctx.stated["type"] == "shipped"]
+    record = ctx.book.first("shipment", source="facts")
     for ev in stated.itertuples(index=False):
         claim = ctx.by_id.get(str(ev.message_id))
         if claim is None or claim.day is None:
             continue
-        later = next(iter(_after(ctx, claim, _matching(ctx, _NOT_LEFT), _LATER_WINDOW_DAYS)), None)
+        if record is not None and _day(record["date"]) <= claim.day + dt.timedelta(days=1):
+            continue  # the record shows the goods left: a later "not yet" is about something else
+        later = next((m for m in _after(ctx, claim, _matching(ctx, _NOT_LEFT), _LATER_WINDOW_DAYS)
+                      if not _PART.search(m.text)), None)  # "少的500套下周补发": the missing part
         if later is None:
             continue
         who = "the buyer" if later.from_buyer else "the seller"
@@ -849,7 +858,8 @@ _RECEIPT = re.compile(r"\b(?:received|got|counted|arrived|delivered|shipped|shor
                       r"|收到|少了", re.I)
 #: counts of part of the goods: a sample, the remainder, a second batch
 _PART = re.compile(r"\b(?:samples?|remaining|rest|remainder|second|another|first\s+batch|"
-                   r"balance\s+qty|extra|spare|defective|broken|damaged)\b|样品|剩下", re.I)
+                   r"balance\s+qty|extra|spare|defective|broken|damaged)\b|样品|剩下|剩余|补发|补寄|少的",
+                   re.I)
 _PARTIAL_OK = re.compile(
     r"\b(?:partial|split|separate|two|2)\s+(?:shipments?|shipping|deliver\w*|batch\w*|lots?)\b|"
     r"\b(?:rest|remaining|remainder|others?|balance\s+qty)\b[^.?!]{0,40}\b(?:later|next|second)\b|"
