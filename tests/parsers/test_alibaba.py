@@ -334,3 +334,35 @@ def test_repeated_message_ids_in_a_page_are_made_unique(tmp_path):
     assert len(df) == 2 * len(chatsignals.read(PAGE_NOJSON, tz="Europe/Berlin"))
     assert df["message_id"].is_unique and "7300000000000#2" in set(df["message_id"])
     assert any("repeat" in w for w in tally(df)["warnings"])
+
+
+# --- order cards: a sentence that names a Trade Assurance order is text, not a card ---
+CARD_TRANSCRIPT = """Sunny Liang
+Foshan Jinhao Stainless Steel Products Co., Ltd.
+Local Time: 2025-06-03 09:15 (GMT+8)
+
+Daniel Clarke
+2025-02-27 09:14:50
+OK, please create the Trade Assurance order, 300 pcs, 30% deposit, 70% before shipment.
+Read
+
+Sunny Liang
+Foshan Jinhao Stainless Steel Products Co., Ltd.
+2025-02-27 10:20:11
+Order is created, please check.
+Trade Assurance Order 240312345678 \u00b7 US $35,400.00 \u00b7 Awaiting payment
+Read
+"""
+
+
+def test_a_sentence_naming_the_order_keeps_its_sender(tmp_path: Path) -> None:
+    path = tmp_path / "alibaba chat Sunny.txt"
+    path.write_text(CARD_TRANSCRIPT, encoding="utf-8")
+    table = chatsignals.read(path, format="alibaba_paste")
+    buyer = table[table["text"].str.startswith("OK, please create", na=False)]
+    assert len(buyer) == 1
+    assert buyer["sender"].iloc[0] == "Daniel Clarke"
+    assert not bool(buyer["is_system"].iloc[0])
+    cards = table[table["message_type"] == "order_card"]
+    assert list(cards["order_id"]) == ["240312345678"]
+    assert cards["order_status"].iloc[0] == "Awaiting payment"

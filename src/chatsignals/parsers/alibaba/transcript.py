@@ -76,8 +76,13 @@ COMPANY = re.compile(
     r"industr(y|ial)|trading|manufactur\w*|technology|electronics?|lighting)\b|有限公司|公司|工厂",
     re.I,
 )
+#: the first line of an order card: "Trade Assurance Order" alone or followed by its number or a
+#: separator ("... · US $14,000.00 · Awaiting payment"), "Order No: 2403...", "Order details".
+#: A message that merely names a Trade Assurance order ("OK, please create the Trade Assurance
+#: order, 300 pcs") is the sender's text, not a card
 ORDER_START = re.compile(
-    r"trade\s+assurance\s+order|^order\s*(no\.?|number|id|#)\s*[:：]?\s*\d{6,}|^order details$",
+    r"^\W{0,3}trade\s+assurance\s+order(?:\s*$|\s*(?:no\.?|number|id|#)?\s*[:：]?\s*\d{6,}|\s*[·|:•-])"
+    r"|^order\s*(no\.?|number|id|#)\s*[:：]?\s*\d{6,}|^order details$",
     re.I,
 )
 ORDER_FIELD = re.compile(
