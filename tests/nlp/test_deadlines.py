@@ -139,3 +139,21 @@ def test_relative_time_uses_the_message_date() -> None:
     assert find_deadline("ship tomorrow", D(2025, 12, 31)).earliest == D(2026, 1, 1)
     # a month-day without a year is the one nearest the message
     assert find_deadline("ship on Jan 10", D(2025, 12, 20)).earliest == D(2026, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest", "anchor"),
+    [
+        # the date written after a holiday anchor is the day the seller means
+        ("We will ship right after the holiday, around Feb 10.", D(2025, 2, 10), D(2025, 2, 10), "absolute"),
+        # a "before" holiday keeps its start: by Jan 25, from the message on
+        ("Ship before CNY (Jan 25) no problem", D(2025, 1, 10), D(2025, 1, 25), "absolute"),
+        # a date later in the sentence about something else does not replace the holiday
+        ("After the holiday we ship, and the sample we send on March 3", D(2025, 2, 5), D(2025, 2, 5), "holiday"),
+    ],
+)
+def test_a_date_in_apposition_pins_down_a_holiday(text: str, earliest: dt.date, latest: dt.date,
+                                                  anchor: str) -> None:
+    d = find_deadline(text, D(2025, 1, 10))
+    assert d is not None
+    assert (d.earliest, d.latest, d.anchor) == (earliest, latest, anchor)

@@ -71,7 +71,12 @@ def frame(rows: list[FeatureRow]) -> pd.DataFrame:
     )
 
 
-def build_features(cue_weight: float = 1.5) -> Any:
+#: weight of the cue tokens against the n-grams (grouped CV on the training split, extra rows in
+#: the fitting folds: 0.75 gave category 0.885 where 1.0 gave 0.883 and 1.5 0.877, detection equal)
+CUE_WEIGHT = 0.75
+
+
+def build_features(cue_weight: float = CUE_WEIGHT) -> Any:
     """A fresh, unfitted feature layout (shared by both models, computed once per batch)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer

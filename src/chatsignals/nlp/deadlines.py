@@ -551,10 +551,34 @@ def find_deadline(text: str, sent: Date, events: Any = None) -> Deadline | None:
         result = handler(m, sent, lookup)
         if result is not None:
             lo, hi, anchor = result
-            return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
+            found = Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
+            if anchor == "holiday":
+                return _dated_apposition(text, found, sent, lookup) or found
+            return found
     other = _OTHER_EVENT.search(text)
     if other:  # "after the artwork is finalised": an event we cannot date, named as unknown
         return Deadline(None, None, "unknown", other.group(0).strip(), other.start(), other.end())
+    return None
+
+
+#: what may stand between a holiday and the date that pins it down: "after the holiday, around
+#: Feb 10", "before CNY (Jan 25)"
+_APPOSITION = re.compile(r"\s{0,3}[,(]?\s{0,3}(?:around|about|approx\w*|roughly|maybe|i\.?e\.?|on|latest)?\s{0,3}$",
+                         re.IGNORECASE)
+
+
+def _dated_apposition(text: str, holiday: Deadline, sent: Date, lookup: EventLookup) -> Deadline | None:
+    """A calendar date written right after a holiday anchor names the day the seller means:
+    "ship right after the holiday, around Feb 10" promises Feb 10, not the first working day."""
+    for _key, handler, m in _candidates(text):
+        if m.start() < holiday.end or not _APPOSITION.match(text[holiday.end:m.start()]):
+            continue
+        result = handler(m, sent, lookup)
+        if result is not None and result[2] == "absolute":
+            lo, hi, anchor = result
+            if holiday.earliest and holiday.latest and holiday.earliest < holiday.latest and holiday.earliest <= lo:
+                lo = holiday.earliest  # "before CNY (Jan 25)": by that day, from the message on
+            return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
     return None
 
 

@@ -588,7 +588,12 @@ def _has_content(piece: str) -> bool:
     has_time = _has_time_words(c.text) and bool(_deadline_candidates(piece))
     if not (c.future or c.done or c.ready or has_time):
         return False
-    return has_time or bool(category_hits(c.text)) or bool(find_amounts(c.text) or find_quantities(c.text))
+    about = bool(category_hits(c.text)) or bool(find_amounts(c.text) or find_quantities(c.text))
+    if not (c.future or c.done or c.ready):
+        # a bare time phrase ("..., around Feb 10") pins down its neighbour's date; alone it
+        # promises nothing unless it names what ("sample next week")
+        return has_time and about
+    return has_time or about
 
 
 def _prime_sentences(texts: list[str]) -> None:
