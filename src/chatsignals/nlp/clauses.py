@@ -38,7 +38,7 @@ _NORMALISE = [(re.compile(p, re.IGNORECASE), r) for p, r in _CHAT_WORDS.items()]
 def normalise(text: str) -> str:
     """Lower-case chat text with the common chat spellings expanded ("pls" -> "please") and
     Chinese full-width punctuation as ASCII ("，" -> ", ")."""
-    out = " ".join(text.translate(zh.FULLWIDTH).lower().split())
+    out = " ".join(zh.ascii_punctuation(text).lower().split())
     for regex, repl in _NORMALISE:
         out = regex.sub(repl, out)
     return out

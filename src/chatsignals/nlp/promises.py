@@ -53,7 +53,7 @@ _QUALITY_STATE = re.compile(
     r"\b(?:have|has|with|certified|are|is|all|pass\w*)\b[^.]*\bcertificat|\bcertificat\w*\s+we have"
 )
 CATEGORY_WORDS: dict[str, re.Pattern[str]] = {
-    k: re.compile(f"{v}|{zh.CATEGORY_WORDS[k]}")  # English words, then the Chinese ones
+    k: re.compile(v)
     for k, v in {
         "refund": r"\b(?:refund\w*|compensat\w*|replace\w*|money back|return (?:the )?(?:money|goods)"
         r"|reimburs\w*|credit note|pay (?:you )?back|the difference|resend|remake|re-?make|change new"
@@ -107,7 +107,10 @@ _TRIGGER = re.compile(r"[a-z\u4e00-\u9fff]", re.IGNORECASE)
 
 def category_hits(norm: str) -> set[str]:
     """Every category whose words appear in the (normalised) clause."""
-    return {name for name, regex in CATEGORY_WORDS.items() if regex.search(norm)}
+    hits = {name for name, regex in CATEGORY_WORDS.items() if regex.search(norm)}
+    if zh.has_cjk(norm):
+        hits |= {name for name, regex in zh.CATEGORY_WORDS.items() if regex.search(norm)}
+    return hits
 
 
 def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec: bool) -> str | None:

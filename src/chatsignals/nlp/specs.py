@@ -50,10 +50,12 @@ class _Pattern:
     attribute: str
     regex: re.Pattern[str]
     value: Maker
+    chinese: bool = False  # only tried on text with Chinese characters in it
 
 
-def _p(attribute: str, pattern: str, value: Maker, flags: int = re.IGNORECASE) -> _Pattern:
-    return _Pattern(attribute, re.compile(pattern, flags), value)
+def _p(attribute: str, pattern: str, value: Maker, flags: int = re.IGNORECASE,
+       chinese: bool = False) -> _Pattern:
+    return _Pattern(attribute, re.compile(pattern, flags), value, chinese)
 
 
 def _num(text: str) -> str:
@@ -200,6 +202,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         rf"(?<![A-Za-z0-9.])(?:(?:SUS|SS)\s?)?({_STAINLESS_GRADES})(?![0-9])\s?的?\s?(?:材质|材料|钢材?)"
         rf"|(?:材质|材料|不锈钢)\s?(?:是|为|用|:|：)?\s?(?:SUS|SS)?\s?({_STAINLESS_GRADES})(?![0-9])",
         lambda m: f"{(m.group(1) or m.group(2)).upper()} stainless steel",
+        chinese=True,
     ),
     _p(
         "material_grade",
@@ -301,9 +304,10 @@ _PATTERNS: tuple[_Pattern, ...] = (
         rf"(?:厚度|壁厚|厚)\s?(?:是|为|:|：)?\s?(\d+(?:\.\d+)?)\s?({_ZH_LEN_UNIT})(?![A-Za-z])"
         rf"|(?<![A-Za-z0-9.])(\d+(?:\.\d+)?)\s?({_ZH_LEN_UNIT})\s?厚",
         lambda m: _length_groups(m, 1) or _length_groups(m, 3),
+        chinese=True,
     ),
     _p("length", rf"(?<![A-Za-z0-9.,])(\d+(?:\.\d+)?)\s?({_LEN_UNIT})(?![A-Za-z0-9²³])", _length),
-    _p("length", r"(?<![A-Za-z0-9.,])(\d+(?:\.\d+)?)\s?(毫米|厘米|公分)", _length),
+    _p("length", r"(?<![A-Za-z0-9.,])(\d+(?:\.\d+)?)\s?(毫米|厘米|公分)", _length, chinese=True),
     _p(
         "size",
         r"(?<![A-Za-z-])(?<!font )size\s*:?\s*(XXS|XS|S|M|L|XL|XXL|XXXL|[2-6]XL|\d{2}(?:\.5)?)(?![A-Za-z0-9])",
@@ -406,8 +410,14 @@ def _in_long_run(text: str, start: int, end: int) -> bool:
     return right - left > _MAX_RUN and not text[start:end].isspace() and " " not in text[start:end]
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
 def _candidates(text: str) -> Iterable[Spec]:
+    chinese = _CJK.search(text) is not None
     for pattern in _PATTERNS:
+        if pattern.chinese and not chinese:
+            continue
         for m in pattern.regex.finditer(text):
             if not m.group(0).strip() or _in_long_run(text, m.start(), m.end()):
                 continue

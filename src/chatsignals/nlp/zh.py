@@ -38,8 +38,14 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # --- text ---------------------------------------------------------------------------------------
 
 #: full-width punctuation -> ASCII, so the English cue patterns (", " cuts, a final "?") read it
+_FULLWIDTH_CHARS = re.compile("[，。！？；：、（）～]")
 FULLWIDTH = str.maketrans({"，": ", ", "。": ". ", "！": "! ", "？": "? ", "；": "; ", "：": ": ",
                            "、": ", ", "（": " (", "）": ") ", "～": "~"})
+
+
+def ascii_punctuation(text: str) -> str:
+    """``text`` with full-width punctuation as ASCII (unchanged, and not copied, without any)."""
+    return text.translate(FULLWIDTH) if _FULLWIDTH_CHARS.search(text) else text
 
 
 def has_cjk(text: str) -> bool:
@@ -60,6 +66,8 @@ def mostly_chinese(text: str) -> bool:
 def word_count(text: str) -> int:
     """Words in ``text``: whitespace tokens, with a Chinese run counted as one word per two
     characters (the usual length of a Chinese word). Without Chinese it is ``len(text.split())``."""
+    if not has_cjk(text):
+        return len(text.split())
     n = 0
     for token in text.split():
         cjk = len(_CJK_CHAR.findall(token))
@@ -213,7 +221,7 @@ def cues(norm: str) -> ChineseCues:
 
 #: per category of promises.CATEGORY_WORDS, the Chinese words (an alternative added to the English
 #: pattern). 补发 (ship the missing goods) is delivery, not refund.
-CATEGORY_WORDS: dict[str, str] = {
+_CATEGORY_WORDS: dict[str, str] = {
     "refund": r"退款|退钱|退还|退给|退回|赔偿|补偿|换货|重做|重新做|返工|退货|返还",
     "documents": r"发票|合同|单号|照片|相片|(?<!\[)视频(?!\])|截图|报告|提单|装箱单|箱单|报关单|原产地证|水单"
                  r"|资料|文件",
@@ -222,15 +230,18 @@ CATEGORY_WORDS: dict[str, str] = {
     "price": r"价格|单价|报价|涨价|降价|优惠|折扣|运费|价钱|总价|含税|费用|便宜",
     "payment": r"定金|订金|尾款|余款|付款|账户|账号|汇款|转账|货款|收款|银行|到账|打款|支付",
     "quantity": r"数量|(?<![\d.])\d{1,6}\s?(?:套|件|个(?![月工小星礼天柜])|只|箱|台|盒|双|卷|托|片|支|瓶|袋|包)",
-    "quality": r"材质|材料|质量|品质|不锈钢|厚度|(?<!\d)(?:201|304|316)(?!\d)|认证|证书|合格|检测|磁性|规格"
+    "quality": rf"材质|材料|质量|品质|不锈钢|厚度|(?<=[{CJK}])(?:201|304|316)(?!\d)|(?<!\d)(?:201|304|316)(?=[{CJK}])"
+               r"|认证|证书|合格|检测|磁性|规格"
                r"|型号|电镀|镀层|质保|保修",
     "delivery": r"发货|出货|交货|交期|货期|生产|排产|排期|装柜|到港|物流|补发|发出|寄出|出厂|船期|开船|清关|到货"
                 r"|送货|订舱|完工|做好|备货|大货|快递(?!单)|货(?![款币])",
 }
+#: searched only in text with Chinese in it (English text pays nothing for them)
+CATEGORY_WORDS: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in _CATEGORY_WORDS.items()}
 #: shipped (a claim of dispatch), for promises._SHIPPED
-SHIPPED = r"已经?(?:发货|发出|寄出|出货)|(?:发货|发出|寄出|出货)了"
+SHIPPED = rf"(?=[{CJK}])(?:已经?(?:发货|发出|寄出|出货)|(?:发货|发出|寄出|出货)了)"
 #: sending something to the buyer, for promises._SEND
-SEND = r"发给?(?:你|您)|寄给?(?:你|您)|发送|提供|附上|上传"
+SEND = rf"(?=[{CJK}])(?:发给?(?:你|您)|寄给?(?:你|您)|发送|提供|附上|上传)"
 #: a tracking number named
 TRACKING = r"单号"
 
