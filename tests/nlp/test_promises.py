@@ -190,3 +190,17 @@ def test_facts_file_events_resolve_event_anchored_windows(tmp_path) -> None:
     promise = extract_promises(_messages(rows), facts=facts).iloc[0]
     assert (promise["deadline_anchor"], promise["strength"]) == ("deposit", "conditional")
     assert promise["deadline_latest"] == pd.Timestamp("2025-03-24")
+
+
+def test_a_request_then_and_we_keeps_the_sellers_promise() -> None:
+    """"Pay today and we ship in 7 days": the buyer's part is no promise, the seller's is."""
+    import datetime as dt
+
+    from chatsignals.nlp.promises import decide, message_clauses
+
+    clauses = [c[2] for c in message_clauses("Pay today and we ship in 7 days.")]
+    assert clauses == ["Pay today", "we ship in 7 days."]
+    first, second = decide(clauses, [dt.date(2025, 5, 1)] * 2, [None] * 2, [None] * 2)
+    assert first.label == "none"
+    assert (second.label, second.category) == ("commitment", "delivery")
+    assert second.deadline is not None and second.deadline.latest == dt.date(2025, 5, 8)

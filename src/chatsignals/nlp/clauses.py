@@ -221,6 +221,18 @@ _CONDITION_START = re.compile(
 )
 
 
+#: "Pay today and we ship in 7 days": the buyer's part, then the seller's own promise
+_AND_WE = re.compile(r"\s++and\s++(?=(?:we|i)\s)", re.IGNORECASE)
+
+
+def _request_then_promise_cuts(sentence: str) -> list[tuple[int, int]]:
+    """A cut before "and we/I ..." in a sentence that opens with a request to the buyer, so the
+    seller's promise after it is not lost in the request ("pls confirm and we start tomorrow")."""
+    if " and " not in sentence.lower() or not cues_of(sentence).request:
+        return []
+    return [(m.start(), m.end()) for m in _AND_WE.finditer(sentence)]
+
+
 def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Character spans of the clauses of ``sentence`` that each carry their own promise.
 
@@ -229,7 +241,8 @@ def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tup
     word); a hedge (", we try our best"), an explanation (", MOQ is 1000 pcs") or a leading
     condition ("if you pay today, we ship") stays with the clause it qualifies.
     """
-    cuts = sorted([(m.start(), m.end()) for m in _SPLIT.finditer(sentence)] + zh.clause_cuts(sentence))
+    cuts = sorted([(m.start(), m.end()) for m in _SPLIT.finditer(sentence)] + zh.clause_cuts(sentence)
+                  + _request_then_promise_cuts(sentence))
     if not cuts:
         return [(0, len(sentence))]
     pieces: list[tuple[int, int]] = []
