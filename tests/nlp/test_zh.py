@@ -125,6 +125,8 @@ def test_no_deadline_words_no_window(text: str) -> None:
         ("5000套，一套不少", "claim", "quantity", "firm"),
         ("我们有CE认证", "claim", "quality", "firm"),
         ("货已经做好了", "claim", "delivery", "firm"),
+        ("样品3天后寄出，快递单号到时发你", "commitment", "sample", "firm"),  # "3天后" is no condition
+        ("已经安排补发了，单号SF123456789", "claim", "delivery", "firm"),  # arranged: done, not to do
     ],
 )
 def test_commitments_and_claims(text: str, label: str, category: str | None, strength: str) -> None:

@@ -111,7 +111,7 @@ def clause_cuts(sentence: str) -> list[tuple[int, int]]:
 
 #: will / shall / promise / arrange / ASAP (future action)
 FUTURE = re.compile(
-    r"(?<![机社开体])会(?![议员计])|将(?!近)|一定|保证|马上|立刻|立即|尽快|安排|争取|准备|计划|确保|承诺"
+    r"(?<![机社开体])会(?![议员计])|将(?!近)|一定|保证|马上|立刻|立即|尽快|(?<!已)(?<!已经)安排(?!好|了)|争取|准备|计划|确保|承诺"
     r"|负责|可以|(?<!可)能(?!力|量|源)|打算|这就|稍后|回头|下午就|晚点"
 )
 #: past / perfective: 已(经), verb + 了, finished
@@ -127,7 +127,8 @@ HEDGE = re.compile(r"争取|尽量|尽力|可能|应该|大概|估计|差不多|
 CONDITION = re.compile(
     r"(?:如果|假如|要是|只要|一旦)(?:(?!我们|我司|我方|就|马上)[^,.;!?]){0,30}"
     r"|(?:收到|等到?|待)[^,.;!?]{0,12}?(?:以后|之后|后)"
-    r"|(?:定金|订金|尾款|余款|货款|全款|付款|款项?|样品)[^,.;!?]{0,6}?(?:以后|之后|后)"
+    r"|(?:定金|订金|尾款|余款|货款|全款|付款|款项?|样品确认|确认样品)\s?(?:到账|收到|付清|支付|确认|付款)?\s?"
+    r"(?:以后|之后|后)"
     r"|(?:^|[,.;!?]\s?)等(?!一下|下|等)[^,.;!?]{1,12}"
 )
 #: refusing or unable: never a promise
@@ -239,7 +240,7 @@ _CATEGORY_WORDS: dict[str, str] = {
 #: searched only in text with Chinese in it (English text pays nothing for them)
 CATEGORY_WORDS: dict[str, re.Pattern[str]] = {k: re.compile(v) for k, v in _CATEGORY_WORDS.items()}
 #: shipped (a claim of dispatch), for promises._SHIPPED
-SHIPPED = rf"(?=[{CJK}])(?:已经?(?:发货|发出|寄出|出货)|(?:发货|发出|寄出|出货)了)"
+SHIPPED = rf"(?=[{CJK}])(?:已经?(?:安排)?(?:发货|发出|寄出|出货|补发)|(?:发货|发出|寄出|出货|补发)了)"
 #: sending something to the buyer, for promises._SEND
 SEND = rf"(?=[{CJK}])(?:发给?(?:你|您)|寄给?(?:你|您)|发送|提供|附上|上传)"
 #: a tracking number named
