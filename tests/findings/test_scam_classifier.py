@@ -104,9 +104,9 @@ def test_the_rules_own_legitimate_cases_stay_unflagged_with_the_model():
 #: new paraphrases no pattern of their rule matches; the model must catch each one. They are close
 #: to the training wording (a model of about 1,000 messages generalises only so far).
 PARAPHRASES = {
-    "payment.full_prepayment": "only full prepay is accepted for this special price",
-    "refund.stalling": "your refund is in the queue, many refunds are before yours",
-    "platform.fake_notice": "escrow service message: your order is ready, pay the activation charge to receive it",
+    "payment.full_prepayment": "special price only when you prepay everything",
+    "refund.stalling": "refund process is long in our company, please understand",
+    "platform.fake_notice": "Alibaba escrow service: your goods are ready, an activation charge applies before receipt",
 }
 
 
@@ -129,8 +129,8 @@ def test_a_buyer_saying_it_is_no_finding(rule):
 
 
 def test_negated_and_questioned_paraphrases_are_no_findings():
-    negated = "we never want only full prepay for this special price"
-    question = "is only full prepay accepted for this special price?"
+    negated = "we never ask you to prepay everything for the special price"
+    question = "is the special price only when you prepay everything?"
     got = flagged([negated, question])
     assert "payment.full_prepayment" not in got.get(negated, set())
     assert "payment.full_prepayment" not in got.get(question, set())
