@@ -6,7 +6,8 @@
 Recall is counted per (message, rule) label of the chosen split: a label is found when the rule
 flags that message. The false-positive rate is the share of real, legitimate business messages
 (Enron e-mail bodies and Enron sentences, each read as a seller's message) that any rule flags.
-Tune on the ``dev`` split; report ``test``.
+Tune on the ``dev`` split; report ``test``. ``--data data/scam/train_extra.jsonl --split probe``
+measures the held-out probe rows (never tuned or trained on).
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def _print_report(recall: Recall | None, fp: tuple[int, int, list[tuple[str, str
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chatsignals.findings.rules_eval", description=__doc__)
-    ap.add_argument("--split", default="test", choices=["dev", "test", "all"])
+    ap.add_argument("--split", default="test", choices=["dev", "test", "probe", "train", "all"],
+                    help="probe and train are splits of data/scam/train_extra.jsonl (use --data)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
     ap.add_argument("--show", type=int, default=0, help="print up to N misses and false positives")
