@@ -292,3 +292,27 @@ def test_explanations_speak_of_the_platform_only_where_there_is_one(platform, fa
     assert ("Trade Assurance" in untraceable) is marketplace
     assert ("off the platform" in channel) is marketplace
     assert "USDT" in untraceable and "gmail" in channel  # the seller's words are quoted either way
+
+
+def test_sentence_of_matches_spacy_span_sent_and_questions_are_decided_per_sentence():
+    """The engine's bisected sentence lookup gives spaCy's ``span.sent`` for every span, and a
+    question is decided once per sentence (hits in one long sentence share the answer)."""
+    text = ("Dear, is your old account closed? We ship now. pay here please, the old bank is closed "
+            "ok then? fine " + "pls pay to the new account, " * 50)
+    _original, doc = engine.analyse(text)
+    for start in range(len(doc)):
+        for end in range(start + 1, min(len(doc), start + 6) + 1):
+            span = doc[start:end]
+            assert (engine.sentence_of(span).start, engine.sentence_of(span).end) == (
+                span.sent.start, span.sent.end)
+    asks = [engine.is_question(doc[i : i + 1]) for i in range(len(doc))]
+    assert asks[2] is True and asks[len(doc) - 3] is False
+    assert set(doc.user_data[engine.QUESTIONS_KEY]) <= {s.start for s in doc.sents}
+
+
+def test_one_long_unpunctuated_message_is_read_whole():
+    """A pasted wall of text without a full stop is one sentence of thousands of words: every
+    hit in it is still found and kept (the sentence is looked up, not walked, per hit)."""
+    text = "dear friend " + "pls pay to our new account, " * 400 + "thanks"
+    found = run_rules(conversation(("seller", text)))
+    assert "payment.account_change_request" in set(found["rule_id"])

@@ -204,3 +204,30 @@ def test_a_request_then_and_we_keeps_the_sellers_promise() -> None:
     assert first.label == "none"
     assert (second.label, second.category) == ("commitment", "delivery")
     assert second.deadline is not None and second.deadline.latest == dt.date(2025, 5, 8)
+
+
+def test_a_message_of_many_sentences_and_clauses_keeps_every_promise_apart() -> None:
+    """A pasted wall of promises: each sentence's clauses are numbered within that sentence
+    (ids "P..." of part "3" and "3.1"), none lost or merged however long the message is."""
+    text = "goods will ship tomorrow, invoice will send today. " * 300
+    rows = [{"conversation_id": "c", "sender": "Lily", "role": "seller",
+             "timestamp": "2025-03-03T02:00:00Z", "text": text, "is_system": False}]
+    promises = extract_promises(_messages(rows))
+    assert len(promises) == 600
+    assert promises["promise_id"].is_unique
+    assert promises["category"].value_counts().to_dict() == {"delivery": 300, "documents": 300}
+    from chatsignals.table import stable_id
+
+    assert promises["promise_id"].iloc[598:].tolist() == [stable_id("P", "m0", "299"),
+                                                          stable_id("P", "m0", "299.1")]
+
+
+def test_the_pipeline_reads_a_message_over_spacys_default_length() -> None:
+    """spaCy refuses texts over 1,000,000 characters by default (E088); the built-in pipeline has
+    no parser or NER, so a pasted or hostile 1.2 MB message is read, not a crash."""
+    from chatsignals.nlp.pipeline import MAX_MESSAGE_CHARS, get_nlp
+
+    nlp = get_nlp()
+    assert nlp.max_length == MAX_MESSAGE_CHARS >= 10_000_000
+    doc = nlp("we ship tomorrow. " * 70_000)
+    assert len(doc) == 280_000 and len(list(doc.sents)) == 70_000

@@ -168,3 +168,18 @@ def test_grade_named_without_the_word_stainless() -> None:
         ("material_grade", "201 stainless steel", False), ("material_grade", "304 stainless steel", True)
     ]
     assert _triples("Our material is 304, see the MTC.") == [("material_grade", "304 stainless steel", False)]
+
+
+def test_find_specs_answers_each_caller_with_its_own_list() -> None:
+    """Specs are worked out once per text; a caller that edits its list changes no one else's."""
+    first = find_specs("IP65 waterproof, 304 stainless steel")
+    first.clear()
+    assert [s.value for s in find_specs("IP65 waterproof, 304 stainless steel")][:1] == ["IP65"]
+
+
+def test_a_long_spec_sheet_keeps_every_spec_and_resolves_overlaps() -> None:
+    """Thousands of specs in one pasted sheet: each is found once, overlaps still resolved
+    longest first (the '304' inside 'SUS304' is not a spec of its own)."""
+    specs = find_specs("IP65, SUS304, 6mm thick. " * 1500)
+    assert len(specs) == 4500
+    assert sorted({s.attribute for s in specs}) == sorted({s.attribute for s in specs[:3]})

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -268,13 +268,20 @@ _START = re.compile(r"\b(?:start\w*|begin\w*|began|arrange\s+production)\b|开�
 _CLAUSE = re.compile(r"[^,;.!?\n，。；！？]+")
 
 
+@lru_cache(maxsize=1024)
+def _start_clauses(text: str, words: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The text's clauses and those that start production (holding the deadline words), split
+    once per sentence: every clause of a long sentence is a promise that carries it whole."""
+    clauses = tuple(c.group(0) for c in _CLAUSE.finditer(text))
+    return clauses, tuple(c for c in clauses if _START.search(c) and (words is None or words in c))
+
+
 def _goods_clause_deadline(ctx: Context, p: Any, day: Date) -> tuple[Date | None, Date | None] | None:
     """When the promise's deadline belongs to a "production start today" clause, the deadline of
     its finish/ship clause instead ("production start today, will finish before March 25");
     None when the deadline words are not in a start clause."""
     words = p.deadline_text if isinstance(p.deadline_text, str) else None
-    clauses = [c.group(0) for c in _CLAUSE.finditer(str(p.text))]
-    start = [c for c in clauses if _START.search(c) and (words is None or words in c)]
+    clauses, start = _start_clauses(str(p.text), words)
     if not start:
         return None
     for clause in clauses:
@@ -326,7 +333,22 @@ def _deadline_is_own(ctx: Context, p: Any) -> bool:
         return " ".join(text.casefold().split())
 
     folded = norm(words)
-    return folded in norm(str(p.text)) or folded in norm(_message_text(ctx, p))
+    if folded in norm(str(p.text)):
+        return True
+    normed: dict[str, str] = ctx.cache.setdefault("normed_by_message", {})
+    key = str(p.message_id)
+    if key not in normed:  # once per message: a long message holds many promises
+        normed[key] = norm(_message_text(ctx, p))
+    return folded in normed[key]
+
+
+def _message_names_goods(ctx: Context, p: Any) -> bool:
+    """Whether the promise's message names goods, searched once per message."""
+    seen: dict[str, bool] = ctx.cache.setdefault("goods_by_message", {})
+    key = str(p.message_id)
+    if key not in seen:
+        seen[key] = _GOODS.search(_message_text(ctx, p)) is not None
+    return seen[key]
 
 
 def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
@@ -339,7 +361,7 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         said = _said(ctx, p)
         if day is None or not _CHECKABLE[category].search(said):
             continue
-        if category == "delivery" and not _GOODS.search(f"{_message_text(ctx, p)} {said}"):
+        if category == "delivery" and not (_GOODS.search(said) or _message_names_goods(ctx, p)):
             continue
         if not _deadline_is_own(ctx, p):
             continue
@@ -354,16 +376,33 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
     return out
 
 
-def _superseded(ctx: Context, w: Window, later: list[Window]) -> bool:
+def _next_message(windows: list[Window]) -> list[int]:
+    """For each window, the index of the first later window from another message (a message's
+    windows are adjacent: same day, same time)."""
+    out = [len(windows)] * len(windows)
+    for j in range(len(windows) - 2, -1, -1):
+        same = windows[j + 1].promise.message_id == windows[j].promise.message_id
+        out[j] = out[j + 1] if same else j + 1
+    return out
+
+
+def _superseded(ctx: Context, windows: list[Window], i: int, next_message: list[int]) -> bool:
     """Re-promised with a later date *before* its deadline passed and without the buyer having to
-    chase: the delay was announced. ``later`` is in the order promised, so the scan stops at the
-    first one made too late."""
-    for q in later:
+    chase: the delay was announced. The windows after ``i`` are in the order promised, so the
+    scan stops at the first one made too late, and skips the rest of a message's own windows at
+    once (a pasted message can hold thousands)."""
+    w = windows[i]
+    j = i + 1
+    while j < len(windows):
+        q = windows[j]
         if q.day > w.plausible_latest:
             return False
-        if (q.stage == w.stage and q.promise.message_id != w.promise.message_id
-                and w.day <= q.day and q.latest > w.latest and not _chased(ctx, q)):
+        if q.promise.message_id == w.promise.message_id:
+            j = next_message[j]
+            continue
+        if q.stage == w.stage and w.day <= q.day and q.latest > w.latest and not _chased(ctx, q):
             return True
+        j += 1
     return False
 
 
@@ -401,8 +440,9 @@ def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
     deadline said twice, cited together."""
     windows = _windows(ctx)
     missed: dict[tuple[str, Date], list[Window]] = {}
+    next_message = _next_message(windows)
     for i, w in enumerate(windows):
-        if not _superseded(ctx, w, windows[i + 1:]):
+        if not _superseded(ctx, windows, i, next_message):
             missed.setdefault((w.stage, w.latest), []).append(w)
     for group in missed.values():
         row = _missed(ctx, group[0], group[1:])
@@ -413,8 +453,9 @@ def missed_deadlines(ctx: Context) -> Iterator[dict[str, Any]]:
 def missed_refunds(ctx: Context) -> Iterator[dict[str, Any]]:
     """``refund.missed_deadline``: a refund promised by a date with no refund_paid by then."""
     windows = _windows(ctx, "refund")
+    next_message = _next_message(windows)
     for i, w in enumerate(windows):
-        if not _superseded(ctx, w, windows[i + 1:]):
+        if not _superseded(ctx, windows, i, next_message):
             row = _missed(ctx, w)
             if row is not None:
                 yield row
@@ -508,6 +549,16 @@ def _message_text(ctx: Context, p: Any) -> str:
     return msg.text if msg is not None else str(p.text)
 
 
+def _has_excuse(ctx: Context, p: Any) -> bool:
+    """Whether the promise's message gives a delay or excuse word, searched once per message: a
+    message can hold thousands of promises, and each searching its whole text is quadratic."""
+    seen: dict[str, bool] = ctx.cache.setdefault("excuse_by_message", {})
+    key = str(p.message_id)
+    if key not in seen:
+        seen[key] = _REPROMISE.search(_message_text(ctx, p)) is not None
+    return seen[key]
+
+
 def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
     """Successive re-promises of the same delivery: a later date, on a later day, given with a
     delay/excuse word or after the previous deadline had passed."""
@@ -523,7 +574,7 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
                 chain = [w]
                 continue
             last = chain[-1]
-            excuse = _REPROMISE.search(_message_text(ctx, w.promise))
+            excuse = _has_excuse(ctx, w.promise)
             repromise = w.day > last.day and w.latest > last.latest and (
                 excuse or w.day > last.plausible_latest)
             if repromise:
@@ -537,7 +588,7 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
     # a chain with no delay or excuse word at all is a series of different deadlines; a single
     # move counts only when it was not announced: made after the deadline passed, or chased
     return [c for c in chains
-            if any(_REPROMISE.search(_message_text(ctx, w.promise)) for w in c[1:])
+            if any(_has_excuse(ctx, w.promise) for w in c[1:])
             and (len(c) >= 3 or c[1].day > c[0].plausible_latest or _chased(ctx, c[1]))]
 
 

@@ -576,7 +576,8 @@ def _dated_apposition(text: str, holiday: Deadline, sent: Date, lookup: EventLoo
         result = handler(m, sent, lookup)
         if result is not None and result[2] == "absolute":
             lo, hi, anchor = result
-            if holiday.earliest and holiday.latest and holiday.earliest < holiday.latest and holiday.earliest <= lo:
+            if holiday.earliest and holiday.latest and holiday.earliest < holiday.latest and lo is not None \
+                    and holiday.earliest <= lo:
                 lo = holiday.earliest  # "before CNY (Jan 25)": by that day, from the message on
             return Deadline(lo, hi, anchor, text[m.start():m.end()].strip(), m.start(), m.end())
     return None

@@ -57,6 +57,11 @@ def chat_sentences(doc: Doc) -> Doc:
     return doc
 
 
+#: the longest text the built-in pipeline takes in one piece (tokenizer, lookup lemmatizer and
+#: sentence splitter only: memory grows linearly with the text)
+MAX_MESSAGE_CHARS = 50_000_000
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """The shared pipeline: tokenizer, lookup lemmatizer, chat sentence splitter."""
@@ -75,4 +80,8 @@ def get_nlp() -> Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     nlp.add_pipe("chat_sentences")
+    # spaCy's 1,000,000-character cap guards the parser and NER (about 1 GB per 100,000
+    # characters); this pipeline has neither, and a hostile or pasted 10 MB message must be read,
+    # not crash the run
+    nlp.max_length = MAX_MESSAGE_CHARS
     return nlp

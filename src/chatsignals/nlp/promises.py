@@ -680,8 +680,10 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     for i, text in zip(idx, texts, strict=True):
         sent = dates[i] or today
         clauses = _clauses_cached(text)
-        for k, (s_index, sentence, clause) in enumerate(clauses):
-            sub = sum(1 for c in clauses[:k] if c[0] == s_index)
+        seen: dict[int, int] = {}  # clauses so far per sentence (a linear count: a hostile
+        for s_index, sentence, clause in clauses:  # message may hold 100,000s of them)
+            sub = seen.get(s_index, 0)
+            seen[s_index] = sub + 1
             jobs.append((i, s_index, sentence, clause, sub))
             keys.append((clause, sent, ctx_texts[i] if s_index == 0 else None, topics[i]))
     unique = list(dict.fromkeys(keys))  # one decision per distinct (clause, date, request, topic)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["ATTRIBUTES", "Spec", "compare_specs", "find_specs", "spec_key"]
 
@@ -436,21 +437,28 @@ def find_specs(text: str) -> list[Spec]:
     certificate RoHS; "label says IP20, strips are not waterproof" gives IP20 and a negated
     waterproof.
     """
+    return list(_find_specs(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_specs(text: str) -> tuple[Spec, ...]:
+    """The specs of one text, worked out once: every clause of a long sentence is a promise of
+    its own that carries the whole sentence, and each asks for its specs."""
     if not text:
-        return []
+        return ()
     chosen: list[Spec] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # characters already claimed by a longer spec
     ordered = sorted(_candidates(text), key=lambda s: (-(s.end - s.start), s.start))
     for spec in ordered:
-        if any(spec.start < e and s < spec.end for s, e in taken):
+        if any(taken[spec.start : spec.end]):
             continue
-        taken.append((spec.start, spec.end))
+        taken[spec.start : spec.end] = b"\x01" * (spec.end - spec.start)
         chosen.append(spec)
     chosen.sort(key=lambda s: s.start)
-    return [
+    return tuple(
         Spec(s.attribute, s.value, s.raw, s.start, s.end, _is_negated(text, s.start, s.end))
         for s in chosen
-    ]
+    )
 
 
 # --- comparison --------------------------------------------------------------------------------

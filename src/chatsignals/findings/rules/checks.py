@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -135,13 +136,24 @@ def is_company(name: str) -> bool:
     return any(w.strip(".") in COMPANY_WORDS or w in COMPANY_WORDS for w in words) or "公司" in name
 
 
+@lru_cache(maxsize=16)  # the same message asks several times in a row; a long e-mail is not kept
+def _bank_details(text: str) -> tuple[BankDetail, ...]:
+    return tuple(extract_bank_details(text))
+
+
+def bank_details(text: str) -> list[BankDetail]:
+    """``extract_bank_details``, worked out once per text: the engine asks for a message's bank
+    details up to four times (three checks and the account the conversation learns)."""
+    return list(_bank_details(text))
+
+
 def _account_spans(details: list[BankDetail], kinds: tuple[str, ...]) -> list[Span]:
     return [(d.start, d.end) for d in details if d.kind in kinds]
 
 
 def bank_account_change(text: str, state: CheckState) -> list[Span]:
     """An account that differs from the supplier's known one (facts or first in the thread)."""
-    account = account_from_details(extract_bank_details(text))
+    account = account_from_details(bank_details(text))
     if account is None or not state.known_accounts:
         return []
     if any(same_account(account, known) for known in state.known_accounts):
@@ -161,7 +173,7 @@ def same_account(a: BankAccount, b: BankAccount) -> bool:
 
 def bank_person_beneficiary(text: str, state: CheckState) -> list[Span]:
     """A beneficiary that is a person, or a company other than the supplier."""
-    details = extract_bank_details(text)
+    details = bank_details(text)
     spans = []
     for d in details:
         if d.kind != "beneficiary":
@@ -203,7 +215,7 @@ def bank_foreign_account(text: str, state: CheckState) -> list[Span]:
         return []
     return [
         (d.start, d.end)
-        for d in extract_bank_details(text)
+        for d in bank_details(text)
         if d.kind in ("iban", "swift") and d.country and d.country != state.supplier_country
     ]
 

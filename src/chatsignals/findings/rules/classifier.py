@@ -23,7 +23,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -154,12 +154,13 @@ class ScamModel:
 def read_model(path: str | os.PathLike[str]) -> ScamModel:
     """Load a model file, refusing any type outside :data:`TRUSTED_TYPES`."""
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     path = Path(path)
-    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
-    if untrusted:
-        raise ValueError(f"{path}: refusing to load untrusted types {untrusted}")
-    blob = sio.load(path, trusted=TRUSTED_TYPES)
+    try:  # load refuses any type not listed itself: no second pass over the file to check first
+        blob = sio.load(path, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as exc:
+        raise ValueError(f"{path}: refusing to load untrusted types: {exc}") from None
     if not isinstance(blob, dict) or not {"pipeline", "labels", "thresholds"} <= set(blob):
         raise ValueError(f"{path}: not a chatsignals scam model")
     return ScamModel(blob["pipeline"], list(blob["labels"]), dict(blob["thresholds"]),
@@ -195,16 +196,29 @@ class ModelGate:
     patterns: bool = True  # False: the model alone (to measure what it adds)
 
     @classmethod
-    def of(cls, messages: Any, model: ScamModel, patterns: bool = True) -> ModelGate:
-        """Score every message with text once (a batch is far cheaper than one call a message)."""
+    def of(cls, messages: Any, model: ScamModel, patterns: bool = True,
+           roles: Collection[str] | None = None) -> ModelGate:
+        """Score every distinct text once, in one batch (a batch is far cheaper than one call a
+        message, and chats repeat their short lines); with ``roles``, only messages whose role
+        (missing: ``unknown``, as the engine reads it) is among them."""
         ids, texts = [], []
         if messages is not None and len(messages) and "text" in messages.columns:
-            for mid, text in zip(messages["message_id"], messages["text"], strict=True):
+            n = len(messages)
+            role_of = messages["role"] if "role" in messages.columns else [None] * n
+            for mid, text, role in zip(messages["message_id"], messages["text"], role_of, strict=True):
+                if roles is not None and (role if isinstance(role, str) else "unknown") not in roles:
+                    continue
                 if isinstance(text, str) and text.strip():
                     ids.append(str(mid))
-                    texts.append(model_text(text))
-        fired = {m: f for m, f in zip(ids, model.fired(texts), strict=True) if f}
+                    texts.append(text)
+        distinct = list(dict.fromkeys(texts))
+        votes = dict(zip(distinct, model.fired([model_text(t) for t in distinct]), strict=True))
+        fired = {m: votes[t] for m, t in zip(ids, texts, strict=True) if votes[t]}
         return cls(model, fired, patterns)
+
+    def votes(self, message_id: str) -> dict[str, float]:
+        """{rule: probability} of the rules the model speaks for on this message (maybe none)."""
+        return self.fired.get(message_id, _NO_VOTES)
 
     def hit(self, crule: Any, row: Any, state: Any) -> tuple[Any, float, list[str]] | None:
         """(span, probability, n-grams) when the model speaks for ``crule`` on ``row`` and the
@@ -219,6 +233,9 @@ class ModelGate:
         if not spans or len(crule.kept(spans, row.msg, state)) < len(spans):
             return None
         return spans[0], prob, ngrams
+
+
+_NO_VOTES: dict[str, float] = {}
 
 
 def _ngram_spans(doc: Any, ngram: str) -> list[Any]:

@@ -11,7 +11,8 @@ the seller's own words. Hits preceded by a negation or inside a yes/no question 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -21,13 +22,15 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc, Span, Token
 
 from ...errors import ChatsignalsError
-from ...nlp.bank import account_from_details, extract_bank_details
+from ...nlp.bank import account_from_details
 from ...nlp.pipeline import get_nlp
 from ...table import finalize_findings, stable_id
-from .checks import CHECKS, CheckState, get_path
+from .checks import CHECKS, CheckState, bank_details, get_path
+from .prefilter import RegexIndex
 from .schema import Patterns, Rule, TestCase, check_unique
 
 #: common non-native and chat spellings, read as the word they mean
@@ -69,6 +72,7 @@ _REQUEST = re.compile(
 )
 BOUNDARY = frozenset(",;:()[]—–-")
 NEGATION_WINDOW = 6
+SENTENCES_KEY = "chatsignals_sents"  # Doc.user_data: each sentence's words, for co-occurrences
 QUOTE_MAX = 180
 
 
@@ -89,9 +93,10 @@ def rule_files() -> list[tuple[str, str]]:
     return sorted(out)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that rejects a key written twice (YAML would silently keep the last one,
-    and a rule would lose half its patterns without a word)."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader (libyaml's when present: ten times faster) that rejects a key written twice
+    (YAML would silently keep the last one, and a rule would lose half its patterns without a
+    word)."""
 
 
 def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
@@ -146,14 +151,51 @@ def normal_word(word: str) -> str:
 
 def analyse(text: str) -> tuple[Doc, Doc]:
     """(original tokens, normalised doc with lemmas and sentences), aligned token for token."""
+    original, words, spaces = _normalise(text)
+    return original, _normalised_doc(words, spaces)
+
+
+def _normalise(text: str) -> tuple[Doc, tuple[str, ...], tuple[bool, ...]]:
+    """The original tokens, and the normalised words with their trailing-space flags."""
+    original = get_nlp().tokenizer(text)
+    words = tuple(_word(tok, text) for tok in original)
+    spaces = tuple(bool(ws) for ws in original.to_array("SPACY").tolist())
+    return original, words, spaces
+
+
+def _normalised_doc(words: Sequence[str], spaces: Sequence[bool]) -> Doc:
+    """The normalised words through the pipeline (lemmas, sentences)."""
     nlp = get_nlp()
-    original = nlp.tokenizer(text)
-    words = [_word(t, text) for t in original]
-    spaces = [bool(t.whitespace_) for t in original]
-    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    doc = Doc(nlp.vocab, words=list(words), spaces=list(spaces))
     for _name, proc in nlp.pipeline:
         doc = proc(doc)
-    return original, doc
+    return doc
+
+
+def _joined(words: Sequence[str], spaces: Sequence[bool]) -> str:
+    """The text of a doc made of these words (``Doc.text``)."""
+    return "".join([w + " " if space else w for w, space in zip(words, spaces, strict=True)])
+
+
+@lru_cache(maxsize=1)
+def _word_lemma() -> Callable[[str], str] | None:
+    """The pipeline's lemma of a normalised word without building a doc, when the pipeline is
+    the built-in one, whose lookup lemmatizer reads nothing but the word; None for any other
+    pipeline (a model's lemmatizer may read the part of speech)."""
+    nlp = get_nlp()
+    if nlp.pipe_names != ["lemmatizer", "chat_sentences"]:
+        return None
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if not isinstance(lemmatizer, Lemmatizer) or lemmatizer.mode != "lookup":
+        return None
+    table = lemmatizer.lookups.get_table("lemma_lookup", {})
+
+    @lru_cache(maxsize=1 << 16)  # the table hashes every word it is asked; chats repeat theirs
+    def lemma(word: str) -> str:  # as Lemmatizer.lookup_lemmatize, first of a list
+        found = table.get(word, word)
+        return found if isinstance(found, str) else found[0]
+
+    return lemma
 
 
 WRAPPED_LINE = 60  # a line this long that ends without punctuation was wrapped by a mail client
@@ -176,54 +218,41 @@ def _pattern_doc(phrase: str) -> Doc:
 
 
 class CompiledPatterns:
-    """One ``Patterns`` block compiled to spaCy matchers and regexes."""
+    """One ``Patterns`` block compiled: pattern docs, token patterns and regexes. The matching
+    itself is done by the run's :class:`RuleSet`, which holds every block's patterns at once."""
 
     def __init__(self, patterns: Patterns, key: str) -> None:
-        nlp = get_nlp()
         self.key = key
-        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.lemmas = PhraseMatcher(nlp.vocab, attr="LEMMA")
-        self.tokens = Matcher(nlp.vocab)
-        phrase_docs = [_pattern_doc(p) for p in patterns.phrases]
-        lemma_docs = [_pattern_doc(p) for p in patterns.lemmas]
-        if phrase_docs:
-            self.phrases.add(key, phrase_docs)
-        if lemma_docs:
-            self.lemmas.add(key, lemma_docs)
-        if patterns.tokens:
-            self.tokens.add(key, patterns.tokens)
+        self.phrase_docs = [_pattern_doc(p) for p in patterns.phrases]
+        self.lemma_docs = [_pattern_doc(p) for p in patterns.lemmas]
+        self.token_patterns = list(patterns.tokens)
         # cheap prefilters: a phrase can only match where its first word occurs in the message
-        self.phrase_cues = frozenset(d[0].lower_ for d in phrase_docs if len(d))
-        self.lemma_cues = frozenset(d[0].lemma_ for d in lemma_docs if len(d))
+        self.phrase_cues = frozenset(d[0].lower_ for d in self.phrase_docs if len(d))
+        self.lemma_cues = frozenset(d[0].lemma_ for d in self.lemma_docs if len(d))
         self.token_cues = _token_cues(patterns.tokens)
         self.regexes = [re.compile(rx, re.IGNORECASE) for rx in patterns.regexes]
         self.checks = list(patterns.checks)
         self.cooccur = [[_concept(group) for group in combo] for combo in patterns.cooccur]
+        #: each combination's cue words, concept by concept: a message must hold one of every
+        #: concept's for any sentence to hold them all
+        self.cooccur_cues = [tuple(c.cues for c in combo) for combo in self.cooccur]
         self.empty = patterns.is_empty()
 
+    def matcher_inputs(self) -> tuple[tuple[list[Any], frozenset[str] | None], ...]:
+        """(patterns, cue words) for the LOWER phrase, LEMMA phrase and token matchers."""
+        return ((self.phrase_docs, self.phrase_cues), (self.lemma_docs, self.lemma_cues),
+                (self.token_patterns, self.token_cues))
+
     def spans(self, msg: Analysed, state: CheckState) -> list[Span]:
-        """Token spans of the normalised doc where any pattern hits."""
-        doc = msg.doc
-        found: list[Span] = []
-        words = msg.lemmas
-        for matcher, cues in ((self.phrases, self.phrase_cues), (self.lemmas, self.lemma_cues), (self.tokens, self.token_cues)):
-            if len(matcher) and (cues is None or not cues.isdisjoint(words)):
-                found += [doc[s:e] for _id, s, e in matcher(doc)]
-        text = doc.user_data.get("chatsignals_text")
-        if text is None:  # Doc.text joins every token again on each access: keep it once
-            text = doc.user_data["chatsignals_text"] = doc.text
-        for rx in self.regexes:
-            for m in rx.finditer(text):
-                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
-                if span is not None and len(span):
-                    found.append(span)
-        for combo in self.cooccur:
-            found += _cooccurring(doc, combo)
+        """Token spans of the normalised doc where any pattern hits: the message's own hits for
+        this block (worked out once per message) and the code checks, which depend on what the
+        conversation has established so far."""
+        found = msg.text_spans(self)
         for name in self.checks:
             for start, end in CHECKS[name](msg.text, state):
                 orig = msg.original.char_span(start, end, alignment_mode="expand")
                 if orig is not None and len(orig):
-                    found.append(doc[orig.start : orig.end])
+                    found.append(msg.doc[orig.start : orig.end])
         return found
 
 
@@ -257,6 +286,12 @@ class Concept:
 
     words: frozenset[str]
     phrases: tuple[tuple[str, ...], ...]
+    #: words one of which a message must hold (as lower form or lemma) for any of its sentences
+    #: to hold the concept: a combination one of whose concepts it lacks needs no sentence scan
+    cues: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cues", self.words | {p[0] for p in self.phrases})
 
 
 def _concept(group: list[str]) -> Concept:
@@ -271,13 +306,30 @@ def _concept(group: list[str]) -> Concept:
     return Concept(frozenset(words), tuple(phrases))
 
 
+STARTS_KEY = "chatsignals_sent_starts"  # Doc.user_data: each sentence's first token and the end
+QUESTIONS_KEY = "chatsignals_questions"  # Doc.user_data: is_question per sentence start
+
+
+def sentence_of(span: Span) -> Span:
+    """The sentence holding the span's first token, as ``span.sent`` in spaCy 3.8, but found by
+    bisecting the sentence starts worked out once per doc: ``span.sent`` walks the sentence
+    token by token on every access, and one unpunctuated 20,000-word message made every hit's
+    look at its sentence quadratic."""
+    doc = span.doc
+    starts = doc.user_data.get(STARTS_KEY)
+    if starts is None:
+        starts = doc.user_data[STARTS_KEY] = [sent.start for sent in doc.sents] + [len(doc)]
+    k = bisect_right(starts, span.start) - 1
+    return doc[starts[k] : starts[k + 1]]
+
+
 def _sentence_words(doc: Doc) -> list[tuple[int, list[str], list[str]]]:
     """(start, lower forms, lemmas) of every sentence, computed once per doc: rules ask for
     them many times per message, and spaCy rebuilds ``doc.sents`` on every access."""
-    cached = doc.user_data.get("chatsignals_sents")
+    cached = doc.user_data.get(SENTENCES_KEY)
     if cached is None:
         cached = [(sent.start, [t.lower_ for t in sent], [t.lemma_ for t in sent]) for sent in doc.sents]
-        doc.user_data["chatsignals_sents"] = cached
+        doc.user_data[SENTENCES_KEY] = cached
     return cached
 
 
@@ -315,25 +367,103 @@ def _cooccurring(doc: Doc, combo: list[Concept]) -> list[Span]:
     return found
 
 
-@dataclass
+@dataclass(eq=False, slots=True)
 class Analysed:
-    """One message ready for matching."""
+    """One message ready for matching, with what the run's rules found in its words (the same
+    for every rule, so worked out once). Everything is worked out on first need: most messages
+    hold nothing any rule could hit, the docs are only built for the ones that do, and a text
+    the run has already found quiet needs no look at all (see :func:`_analysis`). Few objects
+    stay alive per message: thousands of kept docs had Python's garbage collector walk the whole
+    heap again and again."""
 
     text: str
-    original: Doc
-    doc: Doc
-    lemmas: frozenset[str]
+    rules: RuleSet | None = None
+    found: dict[Any, Any] = field(default_factory=dict, repr=False)  # RuleSet's per-message cache
+    normal: tuple[tuple[str, ...], tuple[bool, ...], str] | None = field(default=None, repr=False)
+    known: frozenset[str] | None = field(default=None, repr=False)
+    built: Doc | None = field(default=None, repr=False)
+    tokens: Doc | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, text: str) -> Analysed:
-        original, doc = analyse(text)
-        return cls(text, original, doc, frozenset(t.lemma_ for t in doc) | frozenset(t.lower_ for t in doc))
+    def of(cls, text: str, rules: RuleSet | None = None) -> Analysed:
+        return cls(text, rules)
+
+    def _normal(self) -> tuple[tuple[str, ...], tuple[bool, ...], str]:
+        if self.normal is None:
+            _original, words, spaces = _normalise(self.text)
+            self.normal = (words, spaces, _joined(words, spaces))
+        return self.normal
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The normalised words: the doc's tokens."""
+        return self._normal()[0]
+
+    @property
+    def spaces(self) -> tuple[bool, ...]:
+        """Whether each normalised word is followed by a space."""
+        return self._normal()[1]
+
+    @property
+    def normal_text(self) -> str:
+        """The normalised text (``doc.text``), known without building the doc."""
+        return self._normal()[2]
+
+    @property
+    def lemmas(self) -> frozenset[str]:
+        """The doc's lower forms and lemmas (with the built-in pipeline, read from the words)."""
+        if self.known is None:
+            lemma = _word_lemma()
+            if lemma is None:  # another pipeline: the lemmas come from the doc
+                self.known = frozenset({t.lemma_ for t in self.doc} | {t.lower_ for t in self.doc})
+            else:
+                self.known = frozenset({lemma(w) for w in self.words} | {w.lower() for w in self.words})
+        return self.known
+
+    @property
+    def doc(self) -> Doc:
+        """The normalised doc with lemmas and sentences."""
+        if self.built is None:
+            self.built = _normalised_doc(self.words, self.spaces)
+        return self.built
+
+    @property
+    def original(self) -> Doc:
+        """The message's own tokens (the tokenizer again: only hits need them)."""
+        if self.tokens is None:
+            self.tokens = get_nlp().tokenizer(self.text)
+        return self.tokens
+
+    def settle(self) -> None:
+        """Keep only what a finding needs once the row is done (the doc its hits point into, the
+        lemmas): hundreds of rows can wait in a conversation rule until the end, and each kept
+        object is walked by the garbage collector again and again."""
+        self.found.clear()
+        if self.built is not None:
+            self.built.user_data.pop(SENTENCES_KEY, None)
+
+    def text_spans(self, block: CompiledPatterns) -> list[Span]:
+        """The block's hits from words and regexes alone (a new list: callers extend it)."""
+        spans = self.found.get(block)
+        if spans is None:  # a tuple: the empty one is shared, and few objects live long
+            spans = self.found[block] = tuple(self._rules(block).text_spans(block, self))
+        return list(spans)
+
+    def may_hit(self, block: CompiledPatterns) -> bool:
+        """Can the block hit this message at all? (False: known without matching anything.)"""
+        return block in self._rules(block).live(self)
+
+    def _rules(self, block: CompiledPatterns) -> RuleSet:
+        rules = self.rules
+        if rules is None or not rules.holds(block):  # used outside a run: the block on its own
+            rules = _block_set(block)
+        return rules
 
     def quote(self, span: Span) -> str:
         return self.original[span.start : span.end].text
 
     def sentence(self, span: Span) -> str:
-        sent = span.sent
+        sent = sentence_of(span)
         text = " ".join(self.original[sent.start : sent.end].text.split())
         if len(text) > QUOTE_MAX:
             text = text[: QUOTE_MAX - 1].rstrip() + "…"
@@ -344,7 +474,7 @@ def is_negated(span: Span) -> bool:
     """A negation cue in the few tokens before the hit, in the same clause. "Cannot be released
     until you pay the fee" negates the release, not the fee: an ``until/unless/before`` between
     the cue and the hit (or opening the hit) ends the negation's reach."""
-    sent = span.doc[span.start].sent
+    sent = sentence_of(span)
     if span.doc[span.start].lower_ in LIMITERS:
         return False
     i = span.start - 1
@@ -362,8 +492,16 @@ def is_negated(span: Span) -> bool:
 def is_question(span: Span) -> bool:
     """A yes/no question about a state of affairs, not a request phrased as a question. A
     "why" question is neither: "why you need to visit?" and "why pay the Alibaba fee?" push the
-    buyer, so the rules read them as statements."""
-    sent = span.sent
+    buyer, so the rules read them as statements. Decided once per sentence (every hit in a
+    long sentence asks)."""
+    sent = sentence_of(span)
+    known: dict[int, bool] = span.doc.user_data.setdefault(QUESTIONS_KEY, {})
+    if sent.start not in known:
+        known[sent.start] = _is_question_sentence(sent)
+    return known[sent.start]
+
+
+def _is_question_sentence(sent: Span) -> bool:
     text = sent.text.strip()
     if not text:
         return False
@@ -376,7 +514,7 @@ def is_question(span: Span) -> bool:
     return _REQUEST.search(text.lower()) is None
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: a tuple of them keys the cached RuleSet
 class CompiledRule:
     rule: Rule
     patterns: CompiledPatterns
@@ -403,15 +541,22 @@ class CompiledRule:
             CompiledPatterns(conv.unanchored, rule.id + "#free") if conv and conv.unanchored else None,
         )
 
+    def blocks(self) -> list[CompiledPatterns]:
+        """Every pattern block of the rule."""
+        extra = [b for b in (self.anchor, self.unanchored) if b is not None]
+        return [self.patterns, *self.requires, self.exclusions, *extra]
+
     def kept(self, spans: list[Span], msg: Analysed, state: CheckState) -> list[Span]:
         """Hits that survive exclusions, negation and question handling."""
+        if not spans:  # nothing to keep: the exclusions need not be looked for
+            return []
         rule = self.rule
         excluded_sents = set()
         if not self.exclusions.empty:
-            excluded_sents = {s.sent.start for s in self.exclusions.spans(msg, state)}
+            excluded_sents = {sentence_of(s).start for s in self.exclusions.spans(msg, state)}
         out = []
         for span in spans:
-            if span.sent.start in excluded_sents:
+            if sentence_of(span).start in excluded_sents:
                 continue
             if rule.negation and is_negated(span):
                 continue
@@ -423,20 +568,29 @@ class CompiledRule:
     def hits(self, msg: Analysed, state: CheckState) -> list[Span]:
         """The kept main hits, or [] when a required block has no hit in the message (or, with
         ``requires_scope: sentence``, in the hit's own sentence)."""
+        if not msg.may_hit(self.patterns):
+            return []
         main = self.kept(self.patterns.spans(msg, state), msg, state)
         if not main:
             return []
         for req in self.requires:
             found = self.kept(req.spans(msg, state), msg, state)
             if self.rule.requires_scope == "sentence":
-                sents = {s.sent.start for s in found}
-                main = [h for h in main if h.sent.start in sents]
+                sents = {sentence_of(s).start for s in found}
+                main = [h for h in main if sentence_of(h).start in sents]
             if not found or not main:
                 return []
         return sorted(main, key=lambda s: (s.start, -len(s)))
 
+    def unanchored_hits(self, msg: Analysed, state: CheckState) -> list[Span]:
+        """The kept hits of the words that count without an anchor."""
+        if self.unanchored is None or not msg.may_hit(self.unanchored):
+            return []
+        return self.kept(self.unanchored.spans(msg, state), msg, state)
+
     def anchored(self, msg: Analysed, state: CheckState) -> bool:
-        return self.anchor is not None and bool(self.kept(self.anchor.spans(msg, state), msg, state))
+        return self.anchor is not None and msg.may_hit(self.anchor) \
+            and bool(self.kept(self.anchor.spans(msg, state), msg, state))
 
     def score(self, msg: Analysed, hits: list[Span], extra_messages: int = 0) -> float:
         rule = self.rule
@@ -453,6 +607,158 @@ def compiled_rules() -> tuple[CompiledRule, ...]:
     return tuple(CompiledRule.of(rule) for rule in load_rules())
 
 
+class RuleSet:
+    """The blocks of a run's rules matched together, so a message meets each matcher once rather
+    than once per block: one PhraseMatcher on LOWER, one on LEMMA and one token Matcher hold every
+    block's patterns under the block's own key, and one regex index (``prefilter.RegexIndex``)
+    says which of all the blocks' regexes can match a message at all. Most messages contain none
+    of the words most regexes need, and running every regex on every message was most of the
+    engine's time."""
+
+    def __init__(self, blocks: Iterable[CompiledPatterns]) -> None:
+        nlp = get_nlp()
+        self.matchers = (PhraseMatcher(nlp.vocab, attr="LOWER"), PhraseMatcher(nlp.vocab, attr="LEMMA"),
+                         Matcher(nlp.vocab))
+        self.keys: dict[CompiledPatterns, int] = {}  # the block's match id in the matchers
+        #: (matcher number, cue words) of the matchers the block has patterns in
+        self.uses: dict[CompiledPatterns, list[tuple[int, frozenset[str] | None]]] = {}
+        self.regexes: list[re.Pattern[str]] = []  # every block's regexes, numbered in block order
+        self.owner: list[CompiledPatterns] = []  # the block of each regex
+        self.worded: list[CompiledPatterns] = []  # blocks with matcher patterns or co-occurrences
+        for block in blocks:
+            if block in self.keys:
+                continue
+            name = f"chatsignals-block-{len(self.keys)}"
+            self.keys[block] = nlp.vocab.strings.add(name)
+            self.uses[block] = []
+            for kind, (items, cues) in enumerate(block.matcher_inputs()):
+                if items:
+                    self.matchers[kind].add(name, items)
+                    self.uses[block].append((kind, cues))
+            self.regexes += block.regexes
+            self.owner += [block] * len(block.regexes)
+            if self.uses[block] or block.cooccur:
+                self.worded.append(block)
+        self.checked = frozenset(b for b in self.keys if b.checks)  # blocks with code checks
+        self.index = RegexIndex([rx.pattern for rx in self.regexes], re.IGNORECASE)
+        #: every cue word of the worded blocks (a message holding none of them cues none of
+        #: them), and the blocks with a matcher that has no cue words (always worth a look)
+        self.cue_words = frozenset().union(
+            *(cues for b in self.worded for _kind, cues in self.uses[b] if cues is not None),
+            *(c for b in self.worded for combo in b.cooccur_cues for c in combo))
+        self.uncued = frozenset(b for b in self.worded if any(cues is None for _k, cues in self.uses[b]))
+        #: what the set makes of a quiet message, the common case: only code checks can hit
+        self.quiet = _Seen({}, _NOTHING, self.checked)
+
+    @classmethod
+    def of(cls, rules: Iterable[CompiledRule]) -> RuleSet:
+        return cls(block for crule in rules for block in crule.blocks())
+
+    def holds(self, block: CompiledPatterns) -> bool:
+        return block in self.keys
+
+    def live(self, msg: Analysed) -> frozenset[CompiledPatterns]:
+        """The blocks that may hit the message: those with a regex the index lets through, a
+        matcher or co-occurrence whose cue words the message holds, or a code check (which
+        depends on the conversation so far). Any other block finds nothing there."""
+        return self._seen(msg).live
+
+    def is_quiet(self, msg: Analysed) -> bool:
+        """Has the message been found to hold nothing the blocks' words or regexes could hit?"""
+        return msg.found.get(self) is self.quiet
+
+    def _seen(self, msg: Analysed) -> _Seen:
+        """What this set makes of the message's words (worked out once per message)."""
+        seen = msg.found.get(self)
+        if seen is None:
+            seen = msg.found[self] = self._look(msg)
+        return seen
+
+    def _look(self, msg: Analysed) -> _Seen:
+        possible = self.index.possible(msg.normal_text)
+        grouped: dict[CompiledPatterns, list[int]] = {}
+        for i in range(len(self.regexes)) if possible is None else sorted(possible):
+            grouped.setdefault(self.owner[i], []).append(i)
+        textual = set(grouped) | self.uncued
+        words = msg.lemmas & self.cue_words
+        if words:
+            textual.update(b for b in self.worded if b not in textual and self._cued(b, words))
+        if not textual:
+            return self.quiet
+        return _Seen({b: tuple(ids) for b, ids in grouped.items()}, frozenset(textual),
+                     frozenset(textual) | self.checked)
+
+    def _cued(self, block: CompiledPatterns, words: frozenset[str]) -> bool:
+        """Does the message hold the cue words of one of the block's matchers or co-occurrences?"""
+        for _kind, cues in self.uses[block]:
+            if cues is None or not cues.isdisjoint(words):
+                return True
+        return any(not any(map(words.isdisjoint, cues)) for cues in block.cooccur_cues)
+
+    def text_spans(self, block: CompiledPatterns, msg: Analysed) -> list[Span]:
+        """What the block's phrases, lemmas, token patterns, regexes and co-occurring words hit
+        in the message, in the order separate per-block matchers reported them. The regexes run
+        on the normalised text first: the doc is only built when something is found or a
+        matcher or co-occurrence has its cue words."""
+        seen = self._seen(msg)
+        if block not in seen.textual:
+            return []
+        words, text = msg.lemmas, msg.normal_text
+        matches = [m.span() for i in seen.regexes.get(block, ()) for m in self.regexes[i].finditer(text)]
+        kinds = [kind for kind, cues in self.uses[block] if cues is None or not cues.isdisjoint(words)]
+        combos = [combo for combo, cues in zip(block.cooccur, block.cooccur_cues, strict=True)
+                  if not any(map(words.isdisjoint, cues))]
+        if not (matches or kinds or combos):
+            return []
+        doc = msg.doc
+        found: list[Span] = []
+        for kind in kinds:
+            found += [doc[s:e] for s, e in self._matches(seen, doc, kind).get(self.keys[block], ())]
+        for start, end in matches:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None and len(span):
+                found.append(span)
+        for combo in combos:
+            found += _cooccurring(doc, combo)
+        return found
+
+    def _matches(self, seen: _Seen, doc: Doc, kind: int) -> dict[int, list[tuple[int, int]]]:
+        """One shared matcher's matches in the message by block key (run on first need)."""
+        by_key = seen.matches.get(kind)
+        if by_key is None:
+            by_key = seen.matches[kind] = {}
+            for match_id, start, end in self.matchers[kind](doc):
+                by_key.setdefault(match_id, []).append((start, end))
+        return by_key
+
+
+_NOTHING: frozenset[Any] = frozenset()
+_NO_VOTES: dict[str, float] = {}
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What a RuleSet made of one message: the regexes the index lets through, by block; the
+    blocks whose words or regexes may hit; those and the blocks with code checks; and the
+    shared matchers' matches by block key, per matcher (filled on first need)."""
+
+    regexes: dict[CompiledPatterns, tuple[int, ...]]
+    textual: frozenset[CompiledPatterns]
+    live: frozenset[CompiledPatterns]
+    matches: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=32)
+def rule_set(rules: tuple[CompiledRule, ...]) -> RuleSet:
+    """The RuleSet of these rules, built once (the rule self-tests run one rule many times)."""
+    return RuleSet.of(rules)
+
+
+@lru_cache(maxsize=64)
+def _block_set(block: CompiledPatterns) -> RuleSet:
+    return RuleSet([block])
+
+
 # --- running on a message table ----------------------------------------------------------------
 
 SPEAKER_ROLES = {
@@ -462,7 +768,7 @@ SPEAKER_ROLES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)  # ten thousand rows make fewer objects for the garbage collector
 class Row:
     message_id: str
     conversation_id: str
@@ -485,6 +791,10 @@ class Pending:
     model_hits: dict[str, tuple[float, list[str]]] = field(default_factory=dict)  # id -> (p, n-grams)
 
 
+ROW_COLUMNS = ("conversation_id", "message_id", "timestamp", "sender", "role", "text", "is_system",
+               "platform")
+
+
 def _rows(messages: pd.DataFrame) -> Iterator[list[Row]]:
     """The messages as rows, grouped by conversation, in time order."""
     if messages is None or not len(messages):
@@ -493,18 +803,22 @@ def _rows(messages: pd.DataFrame) -> Iterator[list[Row]]:
     for col in ("sender", "role", "timestamp", "is_system"):
         if col not in frame.columns:
             frame = frame.assign(**{col: None if col != "is_system" else False})
+    # only the columns a row needs: reading the table's other columns row by row was slow
+    frame = frame[[c for c in ROW_COLUMNS if c in frame.columns]]
     frame = frame.reset_index(drop=True).assign(_order=range(len(frame)))
     for conv, group in frame.groupby("conversation_id", sort=True, dropna=False):
         group = group.sort_values(["timestamp", "_order"], kind="mergesort", na_position="last")
         rows = []
-        for rec in group.itertuples(index=False):
-            text = rec.text if isinstance(rec.text, str) else ""
-            if not text.strip() or (bool(rec.is_system) and rec.role in (None, "system")):
+        platforms = group["platform"].tolist() if "platform" in group.columns else [None] * len(group)
+        columns = (group[c].tolist() for c in ("message_id", "timestamp", "sender", "role", "text", "is_system"))
+        for (message_id, timestamp, sender, role, text, is_system), platform in zip(
+                zip(*columns, strict=True), platforms, strict=True):
+            text = text if isinstance(text, str) else ""
+            if not text.strip() or (bool(is_system) and role in (None, "system")):
                 continue
-            role = rec.role if isinstance(rec.role, str) else "unknown"
-            sender = rec.sender if isinstance(rec.sender, str) else None
-            platform = getattr(rec, "platform", None)
-            rows.append(Row(str(rec.message_id), str(conv), rec.timestamp, sender, role, text,
+            rows.append(Row(str(message_id), str(conv), timestamp,
+                            sender if isinstance(sender, str) else None,
+                            role if isinstance(role, str) else "unknown", text,
                             platform=platform if isinstance(platform, str) else None))
         yield rows
 
@@ -581,8 +895,9 @@ def _promise_anchors(promises: pd.DataFrame | None) -> dict[str, list[tuple[str,
     out: dict[str, list[tuple[str, str]]] = {}
     if promises is None or not len(promises) or "message_id" not in promises.columns:
         return out
-    for rec in promises[["message_id", "category", "promise_id"]].itertuples(index=False):
-        out.setdefault(str(rec.message_id), []).append((str(rec.category), str(rec.promise_id)))
+    columns = (promises[c].tolist() for c in ("message_id", "category", "promise_id"))
+    for message_id, category, promise_id in zip(*columns, strict=True):  # lists: no row objects
+        out.setdefault(str(message_id), []).append((str(category), str(promise_id)))
     return out
 
 
@@ -624,9 +939,26 @@ def _marketplace(rows: list[Row], facts: Any) -> bool:
     return isinstance(name, str) and bool(_MARKETPLACE_NAME.search(name))
 
 
+def _analysis(quiet: set[str], text: str, rules: RuleSet) -> Analysed:
+    """The text's analysis. A text the run has already found quiet (nothing in it any rule's
+    words or regexes could hit: "ok dear", "thanks") is known to be so again without a look."""
+    msg = Analysed.of(text, rules)
+    if text in quiet:
+        msg.found[rules] = rules.quiet
+    return msg
+
+
+def _held(pending: dict[str, Pending]) -> int:
+    """How many rows the conversation rules hold for their findings."""
+    return sum(len(p.hits) for p in pending.values())
+
+
 def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: Any,
                       promise_anchors: dict[str, list[tuple[str, str]]],
-                      gate: Any = None) -> list[dict[str, Any]]:
+                      gate: Any = None, ruleset: RuleSet | None = None,
+                      quiet: set[str] | None = None) -> list[dict[str, Any]]:
+    ruleset = ruleset if ruleset is not None else rule_set(rules)
+    quiet = quiet if quiet is not None else set()
     state = CheckState.from_facts(facts)
     market = _marketplace(rows, facts)
     pending = {c.rule.id: Pending() for c in rules if c.rule.conversation}
@@ -636,25 +968,36 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
         c.rule.id: _event_times(facts, c.rule.conversation.after_events)
         for c in rules if c.rule.conversation and c.rule.conversation.after_events
     }
+    patterns = gate is None or gate.patterns
     for row in rows:
-        row.msg = Analysed.of(row.text)
+        row.msg = _analysis(quiet, row.text, ruleset)
+        held = _held(pending)
+        # what may hit this message, and the model's votes: asked once, not once per rule
+        live = ruleset.live(row.msg)
+        votes = gate.votes(row.message_id) if gate is not None else _NO_VOTES
         for crule in rules:
             rule = crule.rule
             conv = rule.conversation
             if conv is not None:
                 _advance(crule, row, state, pending[rule.id], promise_anchors, event_times,
-                         promise_hits, gate)
+                         promise_hits, gate, live, votes)
                 continue
             if row.role not in SPEAKER_ROLES[rule.speaker]:
                 continue
-            hits = crule.hits(row.msg, state) if gate is None or gate.patterns else []
+            hits = crule.hits(row.msg, state) if patterns and crule.patterns in live else []
             if hits:
                 findings.append(_finding(crule, [(row, hits)], [], [], market))
-            elif gate is not None and (voted := gate.hit(crule, row, state)):
+            elif rule.id in votes and (voted := gate.hit(crule, row, state)):
                 finding = _finding(crule, [(row, [voted[0]])], [], [], market)
                 findings.append(_model_finding(finding, voted[1], voted[2]))
         if row.role in ("seller", "unknown"):
-            state.learn(account_from_details(extract_bank_details(row.text)))
+            state.learn(account_from_details(bank_details(row.text)))
+        if ruleset.is_quiet(row.msg):
+            quiet.add(row.text)
+        if _held(pending) == held:
+            row.msg = None  # no rule holds the row: its analysis can go
+        else:
+            row.msg.settle()
     for crule in rules:
         conv = crule.rule.conversation
         if conv is None:
@@ -676,14 +1019,15 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
 def _advance(crule: CompiledRule, row: Row, state: CheckState, p: Pending,
              promise_anchors: dict[str, list[tuple[str, str]]],
              event_times: dict[str, list[pd.Timestamp]], promise_hits: dict[str, list[str]],
-             gate: Any = None) -> None:
-    """Feed one message to a conversation rule: does it anchor, does it hit after the anchor."""
+             gate: Any, live: frozenset[CompiledPatterns], votes: dict[str, float]) -> None:
+    """Feed one message to a conversation rule: does it anchor, does it hit after the anchor.
+    ``live`` holds the blocks that may hit the message, ``votes`` the model's votes for it."""
     rule = crule.rule
     conv = rule.conversation
     assert conv is not None and row.msg is not None
     needs_anchor = bool(conv.after or conv.after_events or conv.after_promise_categories)
     if not p.anchored and needs_anchor:
-        if crule.anchor is not None and row.role in SPEAKER_ROLES[conv.after_speaker] \
+        if crule.anchor in live and row.role in SPEAKER_ROLES[conv.after_speaker] \
                 and crule.anchored(row.msg, state):
             p.anchored = True
             p.anchor_ids.append(row.message_id)
@@ -699,19 +1043,19 @@ def _advance(crule: CompiledRule, row: Row, state: CheckState, p: Pending,
         return
     patterns = gate is None or gate.patterns
     if needs_anchor and not p.anchored:  # the model never speaks before the anchor
-        if crule.unanchored is None or not patterns:
+        if crule.unanchored not in live or not patterns:
             return
-        hits = crule.kept(crule.unanchored.spans(row.msg, state), row.msg, state)
+        hits = crule.unanchored_hits(row.msg, state)
         if hits:
             p.hits.append((row, hits))
             p.unanchored_hits += 1
         return
-    hits = crule.hits(row.msg, state) if patterns else []
-    if crule.unanchored is not None and patterns:  # words that count alone count after the anchor
-        hits += crule.kept(crule.unanchored.spans(row.msg, state), row.msg, state)
+    hits = crule.hits(row.msg, state) if patterns and crule.patterns in live else []
+    if patterns and crule.unanchored in live:  # words that count alone count after the anchor
+        hits += crule.unanchored_hits(row.msg, state)
     if hits:
         p.hits.append((row, sorted(hits, key=lambda s: (s.start, -len(s)))))
-    elif gate is not None and (voted := gate.hit(crule, row, state)):
+    elif rule.id in votes and (voted := gate.hit(crule, row, state)):
         p.hits.append((row, [voted[0]]))
         p.model_hits[row.message_id] = (voted[1], voted[2])
 
@@ -724,11 +1068,14 @@ def run_rules(messages: pd.DataFrame, promises: pd.DataFrame | None = None, fact
     With ``use_model`` the shipped classifier (``classifier.py``; or ``model``) adds findings for
     rules no pattern matched; ``patterns=False`` leaves the model alone (to measure it)."""
     active = tuple(compiled_rules() if rules is None else rules)
+    ruleset = rule_set(active)
     anchors = _promise_anchors(promises)
-    gate = _model_gate(messages, use_model, model, patterns)
+    listens = frozenset().union(*(SPEAKER_ROLES[c.rule.speaker] for c in active))
+    gate = _model_gate(messages, use_model, model, patterns, listens)
     found: list[dict[str, Any]] = []
+    quiet: set[str] = set()  # texts nothing can hit, shared by the conversations
     for rows in _rows(messages):
-        found += _run_conversation(rows, active, facts, anchors, gate)
+        found += _run_conversation(rows, active, facts, anchors, gate, ruleset, quiet)
     if not found:
         return finalize_findings(pd.DataFrame())
     frame = pd.DataFrame(found).drop_duplicates("finding_id")
@@ -736,14 +1083,17 @@ def run_rules(messages: pd.DataFrame, promises: pd.DataFrame | None = None, fact
     return finalize_findings(frame)
 
 
-def _model_gate(messages: pd.DataFrame, use_model: bool, model: Any, patterns: bool) -> Any:
-    """The classifier's votes for the table, or None (patterns only: no model file, or off)."""
+def _model_gate(messages: pd.DataFrame, use_model: bool, model: Any, patterns: bool,
+                roles: frozenset[str] | None = None) -> Any:
+    """The classifier's votes for the table, or None (patterns only: no model file, or off).
+    Only messages in ``roles`` are scored: the rules never consult the model for a speaker they
+    do not listen to (every shipped rule listens to the seller, so buyer lines are skipped)."""
     if not use_model or messages is None or not len(messages):
         return None
     from .classifier import ModelGate, load_model
 
     model = model if model is not None else load_model()
-    return None if model is None else ModelGate.of(messages, model, patterns)
+    return None if model is None else ModelGate.of(messages, model, patterns, roles)
 
 
 def _model_finding(finding: dict[str, Any], prob: float, ngrams: list[str]) -> dict[str, Any]:
