@@ -968,6 +968,10 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
         c.rule.id: _event_times(facts, c.rule.conversation.after_events)
         for c in rules if c.rule.conversation and c.rule.conversation.after_events
     }
+    end_times = {
+        c.rule.id: _event_times(facts, c.rule.conversation.until_events)
+        for c in rules if c.rule.conversation and c.rule.conversation.until_events
+    }
     patterns = gate is None or gate.patterns
     for row in rows:
         row.msg = _analysis(quiet, row.text, ruleset)
@@ -979,6 +983,9 @@ def _run_conversation(rows: list[Row], rules: tuple[CompiledRule, ...], facts: A
             rule = crule.rule
             conv = rule.conversation
             if conv is not None:
+                if _before(row.timestamp, end_times.get(rule.id, [])) and row.timestamp is not None \
+                        and not pd.isna(row.timestamp):
+                    continue  # the facts record the end of what the rule looks for
                 _advance(crule, row, state, pending[rule.id], promise_anchors, event_times,
                          promise_hits, gate, live, votes)
                 continue

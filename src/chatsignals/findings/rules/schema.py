@@ -96,6 +96,9 @@ class Conversation(_Strict):
     after_speaker: Literal["seller", "buyer", "any"] = "any"
     after_events: list[str] = Field(default_factory=list)  # facts event types (deposit_paid)
     after_promise_categories: list[str] = Field(default_factory=list)  # promises table categories
+    #: facts event types that end the pattern: from the day the facts record one, messages no
+    #: longer count (a "sorry again" sent the day the refund was paid stalls nothing)
+    until_events: list[str] = Field(default_factory=list)
     #: hits that count without any anchor, because their own words carry the context
     #: ("finance is processing your refund, pls wait"): scored lower than anchored hits
     unanchored: Patterns | None = None
