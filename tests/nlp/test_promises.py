@@ -231,3 +231,17 @@ def test_the_pipeline_reads_a_message_over_spacys_default_length() -> None:
     assert nlp.max_length == MAX_MESSAGE_CHARS >= 10_000_000
     doc = nlp("we ship tomorrow. " * 70_000)
     assert len(doc) == 280_000 and len(list(doc.sents)) == 70_000
+
+
+def test_a_promise_in_a_very_long_sentence_quotes_its_clause_in_context() -> None:
+    """One unpunctuated wall of text is one "sentence": each promise row quotes its own clause
+    with some context, marked with "…", instead of copying the whole wall into every row."""
+    filler = "the weather in Ningbo is fine and the team says hello " * 20
+    text = filler + ", goods will ship on March 20, " + filler
+    rows = [{"conversation_id": "c", "sender": "Lily", "role": "seller",
+             "timestamp": "2025-03-03T02:00:00Z", "text": text, "is_system": False}]
+    promise = extract_promises(_messages(rows)).query("category == 'delivery'").iloc[0]
+    assert "goods will ship on March 20" in promise["text"]
+    assert promise["text"].startswith("…") and promise["text"].endswith("…")
+    assert len(promise["text"]) < 500 < len(text)
+    assert promise["deadline_latest"] == pd.Timestamp("2025-03-20")

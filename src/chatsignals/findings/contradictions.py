@@ -232,10 +232,17 @@ _MAX_HORIZON_DAYS = 366
 _CHECKABLE = {"delivery": _DELIVERS, "refund": _REFUNDS}
 
 
+@lru_cache(maxsize=8192)
+def _has(rx: re.Pattern[str], text: str) -> bool:
+    """``rx.search(text)``, remembered: every clause of a long sentence is a promise of its own
+    that carries the whole sentence, and each would search it again."""
+    return rx.search(text) is not None
+
+
 def _stage(text: str) -> str:
     """Which delivery a promise is about: arrival at the buyer, or the goods leaving the seller
     (production and shipment are one chain: "ready by" is re-promised as "ship next week")."""
-    return "arrival" if _ARRIVAL.search(text) else "dispatch"
+    return "arrival" if _has(_ARRIVAL, text) else "dispatch"
 
 
 @dataclass
@@ -319,6 +326,17 @@ def _said(ctx: Context, p: Any) -> str:
     return f"{p.text} {request.text}" if request is not None else str(p.text)
 
 
+@lru_cache(maxsize=4096)
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    """Case- and space-folded text, for containment tests (once per text)."""
+    return " ".join(text.casefold().split())
+
+
 def _deadline_is_own(ctx: Context, p: Any) -> bool:
     """The deadline words are the seller's own (in the promise or its message), or the promise is
     an "ok" to a buyer's request that named them; a date borrowed from the buyer's previous line
@@ -326,19 +344,16 @@ def _deadline_is_own(ctx: Context, p: Any) -> bool:
     words = p.deadline_text if isinstance(p.deadline_text, str) else ""
     if not words:
         return True
-    bare_ok = len(str(p.text).split()) <= _BARE_OK_WORDS
+    bare_ok = _word_count(str(p.text)) <= _BARE_OK_WORDS
     if bare_ok and isinstance(getattr(p, "answers_message_id", None), str):
         return True  # "ok dear" to "can you ship by Friday?" takes the request's deadline
-    def norm(text: str) -> str:
-        return " ".join(text.casefold().split())
-
-    folded = norm(words)
-    if folded in norm(str(p.text)):
+    folded = _folded(words)
+    if folded in _folded(str(p.text)):
         return True
     normed: dict[str, str] = ctx.cache.setdefault("normed_by_message", {})
     key = str(p.message_id)
     if key not in normed:  # once per message: a long message holds many promises
-        normed[key] = norm(_message_text(ctx, p))
+        normed[key] = _folded(_message_text(ctx, p))
     return folded in normed[key]
 
 
@@ -359,9 +374,9 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
     for p in chosen.itertuples(index=False):
         day = ctx.promise_day(p)
         said = _said(ctx, p)
-        if day is None or not _CHECKABLE[category].search(said):
+        if day is None or not _has(_CHECKABLE[category], said):
             continue
-        if category == "delivery" and not (_GOODS.search(said) or _message_names_goods(ctx, p)):
+        if category == "delivery" and not (_has(_GOODS, said) or _message_names_goods(ctx, p)):
             continue
         if not _deadline_is_own(ctx, p):
             continue
@@ -370,8 +385,8 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
             continue  # a deadline before the promise, or years after it, is a misread date
         words = f"{p.deadline_text if isinstance(p.deadline_text, str) else ''} {p.text}"
         stage = _stage(said) if category == "delivery" else category
-        out.append(Window(p, day, lo, hi, bool(_WORKING.search(words)), stage,
-                          bool(_ESTIMATE.search(str(p.text)))))
+        out.append(Window(p, day, lo, hi, _has(_WORKING, words), stage,
+                          _has(_ESTIMATE, str(p.text))))
     out.sort(key=lambda w: (w.day, _ts_key(w.promise.timestamp)))
     return out
 
@@ -569,7 +584,7 @@ def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
         # "goods shipped today" carries a date but moves nothing; shipping the missing part or a
         # sample ("少的500套我们下周补发") is another delivery
         for w in (x for x in windows if x.stage == stage and str(x.promise.message_id) not in shipped_in
-                  and not _PART.search(str(x.promise.text))):
+                  and not _has(_PART, str(x.promise.text))):
             if not chain:
                 chain = [w]
                 continue

@@ -715,6 +715,36 @@ def _topics(messages: pd.DataFrame, rows: list[int]) -> list[str | None]:
     return conversation_topics(messages["conversation_id"].tolist(), text, wanted)
 
 
+#: the longest sentence a promise row quotes whole; past it the row quotes the clause with this
+#: much of the sentence on either side (the message keeps the rest). A pasted wall of text is one
+#: "sentence" of 100,000s of characters, and each of its thousands of clauses would copy it.
+MAX_QUOTED_SENTENCE = 600
+QUOTE_CONTEXT = 200
+
+
+def quoted_sentence(sentence: str, clause: str, focus: str | None = None) -> str:
+    """The sentence a promise quotes: the whole sentence, or for a very long one the clause in
+    its immediate context (a very long clause: the part around ``focus``, the deadline words),
+    cut at word boundaries and marked with "…"."""
+    if len(sentence) <= MAX_QUOTED_SENTENCE:
+        return sentence
+    at = sentence.find(clause)
+    if at < 0:
+        sentence, at = clause, 0
+    if len(clause) > MAX_QUOTED_SENTENCE - 2 * QUOTE_CONTEXT:
+        found = sentence.find(focus, at, at + len(clause)) if focus else -1
+        centre = found if found >= 0 else at
+        start, end = max(0, centre - QUOTE_CONTEXT), centre + len(focus or "") + QUOTE_CONTEXT
+    else:
+        start, end = max(0, at - QUOTE_CONTEXT), at + len(clause) + QUOTE_CONTEXT
+    end = min(len(sentence), end)
+    if start > 0 and " " in sentence[start:start + QUOTE_CONTEXT // 2]:
+        start = sentence.index(" ", start) + 1
+    if end < len(sentence) and " " in sentence[end - QUOTE_CONTEXT // 2:end]:
+        end = sentence.rindex(" ", 0, end)
+    return ("…" if start > 0 else "") + sentence[start:end].strip() + ("…" if end < len(sentence) else "")
+
+
 def _row(
     cols: dict[str, list[Any]], i: int, s_index: int, sentence: str, clause: str, sub: int,
     d: Decision, answers_id: str | None, undated: bool = False,
@@ -733,7 +763,7 @@ def _row(
         "sender": cols["sender"][i],
         "category": d.category,
         "kind": d.label,
-        "text": sentence,
+        "text": quoted_sentence(sentence, clause, deadline.text if deadline else None),
         "strength": d.strength,
         "deadline_earliest": deadline.earliest if deadline else None,
         "deadline_latest": deadline.latest if deadline else None,

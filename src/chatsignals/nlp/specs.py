@@ -367,9 +367,17 @@ _NEG_AFTER = re.compile(
 _NEG_WINDOW_WORDS = 4
 
 
+#: how far back a spec's clause is looked for: a negation governs only the few words before it,
+#: and scanning from the text's start for every spec made a long spec sheet quadratic
+_CLAUSE_LOOKBACK = 300
+
+
 def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = 0
-    for m in _CLAUSE_BREAK.finditer(text, 0, start):
+    left = max(0, start - _CLAUSE_LOOKBACK)
+    if left:  # a window edge inside a word would cut "ano" to "no": start at the next word
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else start
+    for m in _CLAUSE_BREAK.finditer(text, left, start):
         if not (m.group(0) == "," and _inside_number(text, m.start())):
             left = m.end()
     right_m = _CLAUSE_BREAK.search(text, end)
