@@ -5,6 +5,7 @@ chat whose one message is a 10 MB single line (WhatsApp, generic JSONL, e-mail).
     python benchmarks/big_inputs.py mbox --mb 200      # only the mbox, 200 MB
     python benchmarks/big_inputs.py line --mb 10       # only the single-line chats
     python benchmarks/big_inputs.py analyze --kb 100   # NLP+findings on one long message, 1x and 2x
+    python benchmarks/big_inputs.py analyze --shape wall   # one shape of long message only
 
 Each read runs in a fresh child process so its peak RSS (ru_maxrss) is its own; the figure
 "grown" is the peak minus the RSS after imports. Files are generated in a temporary folder
@@ -128,9 +129,27 @@ def bench_lines(work: Path, mb: int) -> None:
         path.unlink()
 
 
-def bench_analyze(kb: int) -> None:
+#: long-message shapes that each once made a stage quadratic: many sentences of promises, one
+#: unpunctuated wall of scam words, Chinese clauses without a full stop, a spec sheet, comma
+#: clauses in one sentence
+SHAPES = {
+    "sentences": "pls pay balance today to our new account. ",
+    "promises": "we ship tomorrow. ",
+    "wall": "pls pay to new account, ",
+    "chinese": "我们下周发货，",
+    "specs": "IP65, 304 steel, ",
+    "clauses": "goods will ship tomorrow, invoice will send today, ",
+}
+
+
+def bench_analyze(kb: int, shapes: list[str]) -> None:
     """CPU time of the NLP and findings stages when one sample message is ``kb`` KB, then twice
     that: a ratio near 2 is linear, near 4 quadratic (a long message as a denial of service)."""
+    for shape in shapes:
+        _bench_shape(kb, shape, SHAPES[shape])
+
+
+def _bench_shape(kb: int, shape: str, sentence: str) -> None:
     import datetime as dt
 
     import chatsignals
@@ -141,7 +160,6 @@ def bench_analyze(kb: int) -> None:
     samples = Path(__file__).resolve().parents[1] / "data" / "samples"
     facts = load_facts(samples / "facts.yaml")
     base = chatsignals.read(samples / "chats", tz="Europe/Berlin")
-    sentence = "pls pay balance today to our new account. "
     analyze_table(base, facts, Settings(as_of=dt.date(2025, 5, 25)))  # warm: models, rules
     times = []
     for size in (kb * 1000, 2 * kb * 1000):
@@ -151,8 +169,9 @@ def bench_analyze(kb: int) -> None:
         start = time.process_time()
         analyze_table(messages, facts, Settings(as_of=dt.date(2025, 5, 25)))
         times.append(time.process_time() - start)
-        print(f"analyze_table, one message of {size / 1000:,.0f} KB: {times[-1]:.1f} s CPU")
-    print(f"doubling the message multiplied the CPU time by {times[1] / max(times[0], 1e-9):.1f}")
+        print(f"{shape}: analyze_table, one message of {size / 1000:,.0f} KB "
+              f"({sentence.strip()!r} repeated): {times[-1]:.1f} s CPU")
+    print(f"{shape}: doubling the message multiplied the CPU time by {times[1] / max(times[0], 1e-9):.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,10 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("case", nargs="?", choices=["all", "mbox", "line", "analyze"], default="all")
     parser.add_argument("--kb", type=int, default=100, help="message size for the analyze case, KB")
     parser.add_argument("--mb", type=int, help="mbox size (default 1000) or line size (default 10), MB")
+    parser.add_argument("--shape", choices=sorted(SHAPES), action="append",
+                        help="long-message shape for the analyze case (repeatable; default all)")
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder)")
     args = parser.parse_args(argv)
     if args.case == "analyze":
-        bench_analyze(args.kb)
+        bench_analyze(args.kb, args.shape or list(SHAPES))
         return 0
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
