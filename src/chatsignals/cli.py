@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--data", help="labelled data folder (default: data/promises)")
     e.add_argument("--model", help="model folder (default: the shipped models/)")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    e.add_argument("--show-misses", action="store_true",
+                   help="print each test sentence the stage gets wrong (tuning on them spoils the test)")
 
     v = sub.add_parser("verify", help="recompute every hash in OUTDIR/manifest.json and say what changed")
     v.add_argument("outdir")
@@ -148,7 +150,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .nlp import training
 
-    return training.cli_evaluate(args.data, args.model, as_json=args.json)
+    return training.cli_evaluate(args.data, args.model, as_json=args.json,
+                                 show_misses=args.show_misses)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

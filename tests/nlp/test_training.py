@@ -53,6 +53,10 @@ def test_train_then_evaluate_round_trip(tmp_path: Path, capsys: pytest.CaptureFi
     assert model["examples"] == len(ROWS)
     assert model["detection"]["f1"] >= 0.8
     assert model["deadline_window_accuracy"] == 1.0  # the one gold window, resolved from events
+    assert isinstance(model["errors"], int)  # the test sentences stay unread unless asked for
+    assert training.cli_evaluate(str(tmp_path), str(model_file), as_json=True, show_misses=True) == 0
+    shown = json.loads(capsys.readouterr().out)["rules_only"]["errors"]
+    assert isinstance(shown, list) and all({"id", "text", "problems"} <= set(e) for e in shown)
 
 
 def test_train_adds_train_extra_and_never_reads_test(tmp_path: Path,

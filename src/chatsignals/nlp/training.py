@@ -315,9 +315,12 @@ def cli_train(data: str | None, out: str | None) -> int:
     return 0
 
 
-def cli_evaluate(data: str | None, model: str | None, as_json: bool = False) -> int:
+def cli_evaluate(data: str | None, model: str | None, as_json: bool = False,
+                 show_misses: bool = False) -> int:
     """Score the stage on ``test.jsonl`` with the model in ``model`` (default the shipped one),
-    beside the rules alone; prints a table or JSON."""
+    beside the rules alone; prints a table or JSON. The missed sentences are printed only with
+    ``show_misses``: whoever reads them while changing the rules or the data is tuning on the
+    test split, so by default only their number is shown."""
     folder = Path(data) if data else default_data_dir()
     try:
         examples = load_split(folder, "test")
@@ -331,6 +334,11 @@ def cli_evaluate(data: str | None, model: str | None, as_json: bool = False) -> 
         "rules_only": evaluate(examples, None),
         "out_of_domain_parakweet": parakweet_check(loaded),
     }
+    if not show_misses:
+        for part in ("model", "rules_only"):
+            scores = result[part]
+            if isinstance(scores, dict):
+                scores["errors"] = len(scores["errors"])
     if as_json:
         print(json.dumps(result, indent=2))
         return 0
@@ -354,8 +362,13 @@ def _print_table(result: dict[str, Any]) -> None:
         print(f"{'':10} end to end (a missed promise counts wrong): category "
               f"{e['category_accuracy']}  deadline window {e['deadline_window_accuracy']}  "
               f"strength {e['strength_accuracy']}")
-    for err in (result["model"] or result["rules_only"])["errors"]:
-        print(f"  miss {err['id']}: {err['text']!r}: {'; '.join(err['problems'])}")
+    errors = (result["model"] or result["rules_only"])["errors"]
+    if isinstance(errors, int):
+        print(f"  {errors} test sentences with a wrong part (--show-misses prints them: reading them "
+              "while changing rules or data tunes on the test split)")
+    else:
+        for err in errors:
+            print(f"  miss {err['id']}: {err['text']!r}: {'; '.join(err['problems'])}")
     ood = result.get("out_of_domain_parakweet")
     if ood:
         print(f"out of domain (Parakweet Enron intent, {ood['sentences']} sentences): "
