@@ -58,29 +58,47 @@ def _looks_like_headers(block: bytes) -> float:
 
 
 class Rows:
-    """Rows kept column by column: a mailbox of 100,000 mails holds 30 lists, not 100,000
-    dicts, so memory grows with the text read and little else."""
+    """Rows kept column by column, and every CHUNK rows turned into a DataFrame (pandas keeps
+    the strings in Arrow buffers): a mailbox of 700,000 mails holds its text once, in Arrow, and
+    one chunk of Python strings, not every mail's strings twice until the end."""
+
+    CHUNK = 5_000
 
     def __init__(self) -> None:
         self.columns: dict[str, list[Any]] = {}
         self.count = 0
+        self.pending = 0  # rows in ``columns`` not yet in a chunk
+        self.chunks: list[pd.DataFrame] = []
 
     def append(self, row: dict[str, Any]) -> None:
         for key, value in row.items():
             column = self.columns.get(key)
             if column is None:
-                column = self.columns[key] = [None] * self.count
+                column = self.columns[key] = [None] * self.pending
             column.append(value)
         self.count += 1
+        self.pending += 1
         for column in self.columns.values():
-            if len(column) < self.count:
+            if len(column) < self.pending:
                 column.append(None)
+        if self.pending >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            start = self.count - self.pending
+            self.chunks.append(pd.DataFrame(self.columns, index=range(start, self.count)))
+            self.columns, self.pending = {}, 0
 
     def __len__(self) -> int:
         return self.count
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.columns, index=range(self.count))
+        self._flush()
+        chunks, self.chunks = self.chunks, []
+        if not chunks:
+            return pd.DataFrame(index=range(0))
+        return chunks[0] if len(chunks) == 1 else pd.concat(chunks, sort=False)
 
 
 class _EmailBase(Parser):
