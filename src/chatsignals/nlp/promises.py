@@ -325,14 +325,16 @@ def decide(
         lookup = event_lookup(ev)
         deadline = _deadline_for(info, sent, lookup)
         ctx_request = is_request(ctx)
-        prepared.append((info, sent, lookup, ctx, ctx_request, deadline, topic))
+        # the rule decision, worked out once: the model sees it as features, then it is combined
+        rules = (rule_label(info, deadline, sent, ctx_request),
+                 rule_category(info.norm, set(info.hits), deadline, info.has_spec))
+        prepared.append((info, sent, lookup, ctx, ctx_request, deadline, topic, rules))
     predictions: list[classifier.Prediction | None] | None = None
     if model is not None and prepared:
         predictions = _predict(model, prepared)
     out = []
-    for i, (info, sent, lookup, ctx, ctx_request, deadline, _topic) in enumerate(prepared):
-        label = rule_label(info, deadline, sent, ctx_request)
-        category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
+    for i, (info, sent, lookup, ctx, ctx_request, deadline, _topic, rules) in enumerate(prepared):
+        label, category = rules
         confidence = 0.6
         pred = predictions[i] if predictions is not None else None
         if pred is not None and not _hard_none(info, ctx_request) and not zh.mostly_chinese(info.text):
@@ -354,12 +356,12 @@ def _predict(model: classifier.PromiseModel, prepared: list[tuple[Any, ...]]) ->
     keys: list[tuple[str, str] | None] = []
     firsts: dict[tuple[str, str], classifier.FeatureRow] = {}
     for item in prepared:
-        info, sent, _lookup, ctx, ctx_request, deadline, topic = item
+        info, sent, _lookup, ctx, ctx_request, deadline, topic, rules = item
         if not _worth_model(item):
             keys.append(None)
             continue
         row = classifier.FeatureRow(model_text(info, ctx, ctx_request),
-                                    feature_tokens(info, deadline, sent, ctx, ctx_request, topic))
+                                    feature_tokens(info, deadline, sent, ctx, ctx_request, topic, rules))
         key = (row.text, " ".join(row.tokens))
         firsts.setdefault(key, row)
         keys.append(key)
@@ -442,12 +444,15 @@ def model_text(info: ClauseInfo, ctx: str | None, ctx_request: bool) -> str:
 
 def feature_tokens(
     info: ClauseInfo, deadline: Deadline | None, sent: dt.date, ctx: str | None, ctx_request: bool,
-    topic: str | None = None,
+    topic: str | None = None, rules: tuple[str, str | None] | None = None,
 ) -> list[str]:
     """The grammar and rule features the trained model sees beside the n-grams; ``topic`` is
-    what the conversation was just about (:func:`conversation_topics`)."""
-    label = rule_label(info, deadline, sent, ctx_request)
-    category = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
+    what the conversation was just about (:func:`conversation_topics`); ``rules`` the clause's
+    (:func:`rule_label`, :func:`rule_category`) when the caller has them already."""
+    if rules is None:
+        rules = (rule_label(info, deadline, sent, ctx_request),
+                 rule_category(info.norm, set(info.hits), deadline, info.has_spec))
+    label, category = rules
     toks = info.cues.tokens()
     toks += [f"hit_{h}" for h in sorted(info.hits)]
     toks += [f"rule_label_{label}", f"rule_cat_{category or 'none'}"]
@@ -460,14 +465,21 @@ def feature_tokens(
     if info.has_value:
         toks.append("has_value")
     if ctx_request and ctx:
-        toks.append("ctx_request")
-        ctx_info = clause_info(ctx)
-        toks += [f"ctx_hit_{h}" for h in sorted(ctx_info.hits)]
-        ctx_cat = rule_category(ctx_info.norm, set(ctx_info.hits), None, ctx_info.has_spec)
-        toks.append(f"ctx_cat_{ctx_cat or 'none'}")
-        if ctx_info.cues.question:
-            toks.append("ctx_question")
+        toks += _context_tokens(ctx)
     return toks
+
+
+@lru_cache(maxsize=65536)
+def _context_tokens(ctx: str) -> tuple[str, ...]:
+    """The features of the request a clause may answer (a pure function of its text, worked out
+    once per request: several clauses and dates may share it)."""
+    ctx_info = clause_info(ctx)
+    toks = ["ctx_request"] + [f"ctx_hit_{h}" for h in sorted(ctx_info.hits)]
+    ctx_cat = rule_category(ctx_info.norm, set(ctx_info.hits), None, ctx_info.has_spec)
+    toks.append(f"ctx_cat_{ctx_cat or 'none'}")
+    if ctx_info.cues.question:
+        toks.append("ctx_question")
+    return tuple(toks)
 
 
 # --- conversation topic -------------------------------------------------------------------------
