@@ -315,3 +315,42 @@ def test_mbox_with_one_broken_message_keeps_the_others(tmp_path: Path) -> None:
     path.write_bytes(mbox.rstrip(b"\n") + b"\n\n" + broken + mbox)
     table = chatsignals.read(path, format="mbox")
     assert len(table) >= count  # the messages either side of the broken one are all there
+
+
+# --- configurable limits -----------------------------------------------------------------------
+
+
+def test_limits_are_set_from_the_command_line_and_recorded(tmp_path: Path) -> None:
+    """`--limit NAME=VALUE` changes a limit for parse and analyze; a wrong name or value is one
+    usage line (exit 2) naming the valid limits; an analysis records the changed limits in its
+    manifest, and only those (default outputs stay as they were)."""
+    members = {f"IMG-2025040{i % 9}-WA{i:04d}.jpg": b"\xff\xd8" for i in range(30)}
+    members["WhatsApp Chat with Lily Chen.txt"] = CHAT
+    archive = make_zip(tmp_path / "chat.zip", members)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "chatsignals", *args], capture_output=True,
+                              text=True, check=False, cwd=tmp_path)
+
+    assert cli("parse", str(archive), "-q").returncode == 0  # 31 members, default limit 20,000
+    refused = cli("parse", str(archive), "--limit", "max_zip_members=20")
+    assert refused.returncode == 2 and "over the limit" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    wrong = cli("parse", str(archive), "--limit", "max_zip_member=20")
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "max_zip_members" in wrong.stderr
+    out = tmp_path / "out"
+    done = cli("analyze", str(archive), "-o", str(out), "--no-pdf", "--as-of", "2025-05-01",
+               "--limit", "max_nesting=50", "--limit", "max_file_bytes=2G")
+    assert done.returncode == 0, done.stderr
+    settings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["settings"]
+    assert settings["limits"] == {"max_file_bytes": 2 * 1024**3, "max_nesting": 50}
+
+
+def test_read_takes_limits_from_python(tmp_path: Path) -> None:
+    path = tmp_path / "result.json"
+    path.write_bytes((SAMPLES / "formats" / "telegram" / "result.json").read_bytes())
+    assert len(chatsignals.read(path)) > 0
+    with pytest.raises(InputError, match="over the limit"):
+        chatsignals.read(path, limits={"max_file_bytes": 100})
+    with pytest.raises(InputError, match="over the limit"):
+        chatsignals.read(path, limits=["max_file_bytes=1K"])

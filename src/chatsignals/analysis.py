@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 
 from .reading import InputFailure, make_options, read_inputs
 from .results import ResultViews
+from .sources import DEFAULT_LIMITS, Limits
 from .table import ParseTally, finalize_findings, finalize_promises
 
 
@@ -33,6 +34,10 @@ class Settings:
     format: str | None = None
     facts_file: str | None = None
     as_of: dt.date | None = None  # the analysis date; today when None
+    limits: dict[str, int] = field(default_factory=dict)  # resource limits changed from the defaults
+
+    def read_limits(self) -> Limits:
+        return DEFAULT_LIMITS.overridden(self.limits)
 
     def as_of_date(self) -> dt.date:
         return self.as_of or dt.date.today()
@@ -48,10 +53,11 @@ class Settings:
             format=data.get("format"),
             facts_file=data.get("facts_file"),
             as_of=dt.date.fromisoformat(as_of) if as_of else None,
+            limits=dict(data.get("limits") or {}),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "tz": self.tz,
             "date_order": self.date_order,
             "seller": list(self.seller),
@@ -60,6 +66,9 @@ class Settings:
             "facts_file": self.facts_file,
             "as_of": self.as_of_date().isoformat(),
         }
+        if self.limits:  # only when changed: default outputs stay byte-identical
+            out["limits"] = dict(sorted(self.limits.items()))
+        return out
 
 
 @dataclass(repr=False)
@@ -93,6 +102,12 @@ def analyze_table(messages: pd.DataFrame, facts: Any = None, settings: Settings 
     return Analysis(messages, promises, findings, risk, facts, settings, notes=notes)
 
 
+def _limit_changes(limits: Limits | Mapping[str, int] | Iterable[str] | None) -> dict[str, int]:
+    if isinstance(limits, Limits):
+        return limits.changes()
+    return DEFAULT_LIMITS.overridden(limits).changes()
+
+
 def analyze(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
@@ -104,8 +119,10 @@ def analyze(
     format: str | None = None,
     as_of: dt.date | str | None = None,
     progress: bool = False,
+    limits: Limits | Mapping[str, int] | Iterable[str] | None = None,
 ) -> Analysis:
-    """Read the inputs and analyse them as one case. Inputs that fail are in ``.failures``."""
+    """Read the inputs and analyse them as one case. Inputs that fail are in ``.failures``.
+    ``limits`` changes the resource limits (:class:`chatsignals.sources.Limits`)."""
     from .facts import load_facts
 
     facts_obj = load_facts(facts) if isinstance(facts, str | os.PathLike) else facts
@@ -124,9 +141,10 @@ def analyze(
         format=format,
         facts_file=str(facts) if isinstance(facts, str | os.PathLike) else None,
         as_of=as_of,
+        limits=_limit_changes(limits),
     )
     options = make_options(tz, date_order, seller_list, buyer_list)
-    read = read_inputs(paths, options, format, progress=progress)
+    read = read_inputs(paths, options, format, limits=settings.read_limits(), progress=progress)
     result = analyze_table(read.table, facts_obj, settings)
     result.tallies, result.failures = read.tallies, read.failures
     result.notes = [*read.notes, *result.notes]

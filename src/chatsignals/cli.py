@@ -33,6 +33,9 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date-order", choices=["DMY", "MDY", "YMD"], type=str.upper, help="force the day/month order")
     p.add_argument("--seller", action="append", default=[], metavar="NAME", help="a seller's name, address, @domain or phone (repeatable)")
     p.add_argument("--buyer", action="append", default=[], metavar="NAME", help="a buyer's name, address, @domain or phone (repeatable)")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a resource limit (repeatable), e.g. max_zip_members=50000, "
+                        "max_file_bytes=8G, max_nesting=200; names in chatsignals.sources.Limits")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-file summaries on stderr")
 
 
@@ -90,9 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_parse(args: argparse.Namespace) -> int:
     from .output import write_table
     from .reading import make_options, read_inputs, read_report_lines
+    from .sources import DEFAULT_LIMITS
 
     options = make_options(args.tz, args.date_order, args.seller, args.buyer)
-    result = read_inputs(args.inputs, options, args.format, progress=show_progress())
+    limits = DEFAULT_LIMITS.overridden(args.limit)
+    result = read_inputs(args.inputs, options, args.format, limits=limits, progress=show_progress())
     for line in read_report_lines(result, args.quiet):
         _say(line)
     if result.table.empty and result.failures and not result.tallies:

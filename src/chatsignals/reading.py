@@ -8,7 +8,7 @@ file is read in isolation: a bad file becomes an error record and the others are
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
@@ -20,7 +20,7 @@ from .errors import ChatsignalsError, InputError, UsageError
 from .parsers import ParseOptions, detect, get_parser
 from .parsers.base import localize_naive
 from .parties import Parties, assign_roles
-from .sources import Limits, Source
+from .sources import DEFAULT_LIMITS, Limits, Source
 from .table import ParseTally, concat_tables, finalize, sort_table, validate
 
 #: files met while walking a folder that are attachments or assets of an export, not chats
@@ -284,15 +284,19 @@ def read(
     seller: Iterable[str] | str | None = None,
     buyer: Iterable[str] | str | None = None,
     errors: str = "raise",
+    limits: Limits | Mapping[str, int] | Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Read chat exports and e-mails into the message table (the Python face of ``parse``).
+    ``limits`` changes the resource limits (:class:`chatsignals.sources.Limits`), e.g.
+    ``{"max_zip_members": 50000}``.
 
     ``errors="raise"`` raises the first input's :class:`InputError` when any input failed;
     ``errors="warn"`` keeps what could be read and lists failures in ``df.attrs["errors"]``.
     Per-file tallies are in ``df.attrs["tallies"]``.
     """
     options = make_options(tz, date_order, seller, buyer)
-    result = read_inputs(paths, options, format)
+    chosen = limits if isinstance(limits, Limits) else DEFAULT_LIMITS.overridden(limits)
+    result = read_inputs(paths, options, format, limits=chosen)
     if result.failures and errors == "raise":
         first = result.failures[0]
         raise InputError(first.source_file, first.reason)

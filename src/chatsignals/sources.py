@@ -11,11 +11,12 @@ import os
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from .errors import InputError
+from .errors import InputError, UsageError
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -33,6 +34,55 @@ class Limits:
     max_zip_ratio: int = 200  # uncompressed/compressed: a zip bomb beyond this is refused
     max_nesting: int = 100  # JSON/HTML/MIME nesting depth
     max_line_chars: int = 20 * MiB  # one line/message longer than this is cut and reported
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    def overridden(self, changes: Mapping[str, int] | Iterable[str] | None) -> Limits:
+        """These limits with some changed: ``{"max_zip_members": 50000}`` or the command line's
+        ``["max_zip_members=50000", "max_file_bytes=8GiB"]`` (sizes take K/M/G, KiB/MiB/GiB, KB/MB/GB,
+        all powers of 1024). A wrong name or value is a usage error naming the valid ones."""
+        if not changes:
+            return self
+        pairs = changes.items() if isinstance(changes, Mapping) else (_split_limit(c) for c in changes)
+        values = {}
+        for name, value in pairs:
+            if name not in self.names():
+                raise UsageError(f"unknown limit {name!r}; limits are: {', '.join(self.names())}")
+            values[name] = _limit_value(name, value)
+        return replace(self, **values)
+
+    def changes(self) -> dict[str, int]:
+        """The limits that differ from the defaults (recorded with an analysis' settings)."""
+        return {name: getattr(self, name) for name in self.names()
+                if getattr(self, name) != getattr(DEFAULT_LIMITS, name)}
+
+
+_UNITS = {"": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": MiB, "mb": MiB, "mib": MiB,
+          "g": GiB, "gb": GiB, "gib": GiB}
+
+
+def _split_limit(item: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep:
+        raise UsageError(f"--limit takes NAME=VALUE, e.g. max_zip_members=50000, not {item!r}")
+    return name.strip(), value.strip()
+
+
+def _limit_value(name: str, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = str(value).strip().lower().replace("_", "").replace(",", "")
+        digits = text.rstrip("kmgib")
+        unit = text[len(digits):]
+        if not digits.isdigit() or unit not in _UNITS:
+            raise UsageError(f"limit {name}: {value!r} is not a whole number (sizes may end in K, M or G)")
+        number = int(digits) * _UNITS[unit]
+    if number <= 0:
+        raise UsageError(f"limit {name}: must be above 0, not {value!r}")
+    return number
 
 
 DEFAULT_LIMITS = Limits()
