@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from . import zh
 
@@ -35,9 +36,11 @@ _CHAT_WORDS = {
 _NORMALISE = [(re.compile(p, re.IGNORECASE), r) for p, r in _CHAT_WORDS.items()]
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower-case chat text with the common chat spellings expanded ("pls" -> "please") and
-    Chinese full-width punctuation as ASCII ("，" -> ", ")."""
+    Chinese full-width punctuation as ASCII ("，" -> ", "). Cached: the promise stage normalises
+    a buyer's line as a request and as the conversation's topic, a one-clause line twice too."""
     out = " ".join(zh.ascii_punctuation(text).lower().split())
     for regex, repl in _NORMALISE:
         out = regex.sub(repl, out)
@@ -233,6 +236,15 @@ def _request_then_promise_cuts(sentence: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _AND_WE.finditer(sentence)]
 
 
+def _split_cuts(sentence: str) -> list[tuple[int, int]]:
+    """The spans of :data:`_SPLIT` in ``sentence``; a sentence with none of its literals (a comma,
+    semicolon, dash or "but": most chat lines) is not scanned character by character."""
+    if "," not in sentence and ";" not in sentence and "-" not in sentence \
+            and "but" not in sentence.lower():
+        return []
+    return [(m.start(), m.end()) for m in _SPLIT.finditer(sentence)]
+
+
 def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Character spans of the clauses of ``sentence`` that each carry their own promise.
 
@@ -241,8 +253,7 @@ def split_clauses(sentence: str, has_content: Callable[[str], bool]) -> list[tup
     word); a hedge (", we try our best"), an explanation (", MOQ is 1000 pcs") or a leading
     condition ("if you pay today, we ship") stays with the clause it qualifies.
     """
-    cuts = sorted([(m.start(), m.end()) for m in _SPLIT.finditer(sentence)] + zh.clause_cuts(sentence)
-                  + _request_then_promise_cuts(sentence))
+    cuts = sorted(_split_cuts(sentence) + zh.clause_cuts(sentence) + _request_then_promise_cuts(sentence))
     if not cuts:
         return [(0, len(sentence))]
     pieces: list[tuple[int, int]] = []

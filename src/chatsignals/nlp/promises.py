@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,10 +107,18 @@ _TRIGGER = re.compile(r"[a-z\u4e00-\u9fff]", re.IGNORECASE)
 
 def category_hits(norm: str) -> set[str]:
     """Every category whose words appear in the (normalised) clause."""
+    return set(_category_hits(norm))
+
+
+@lru_cache(maxsize=65536)
+def _category_hits(norm: str) -> frozenset[str]:
+    """:func:`category_hits`, once per text: a buyer's line is searched as the request a seller
+    answers and as an earlier message that sets the topic, a one-clause line as its clause and
+    as a message."""
     hits = {name for name, regex in CATEGORY_WORDS.items() if regex.search(norm)}
     if zh.has_cjk(norm):
         hits |= {name for name, regex in zh.CATEGORY_WORDS.items() if regex.search(norm)}
-    return hits
+    return frozenset(hits)
 
 
 def rule_category(norm: str, hits: set[str], deadline: Deadline | None, has_spec: bool) -> str | None:
@@ -178,8 +186,15 @@ class ClauseInfo:
     cues: Cues
     hits: frozenset[str]
     has_spec: bool
-    has_value: bool
     has_time: bool = False  # deadline words found (date-independent)
+
+    @cached_property
+    def has_value(self) -> bool:
+        """A spec, amount, count or document is named. Worked out when first asked: most
+        clauses answer the question by their category words first, and a buyer's request
+        (whose features never ask) does not pay for it."""
+        return self.has_spec or bool(find_amounts(self.norm) or find_quantities(self.norm)
+                                     or find_documents(self.norm))
 
 
 @lru_cache(maxsize=65536)
@@ -188,11 +203,9 @@ def clause_info(text: str) -> ClauseInfo:
     cues = cues_of(text)
     norm = cues.text
     has_spec = bool(spec_values(text))
-    has_value = has_spec or bool(find_amounts(norm) or find_quantities(norm) or find_documents(norm))
     span = find_deadline(text, _PROBE_DATE) if _has_time_words(norm) else None
     rest = norm if span is None else normalise(text[:span.start] + " " + text[span.end:])
-    return ClauseInfo(text, norm, cues, frozenset(_hits_outside_condition(rest)), has_spec, has_value,
-                      span is not None)
+    return ClauseInfo(text, norm, cues, frozenset(_hits_outside_condition(rest)), has_spec, span is not None)
 
 
 def _hits_outside_condition(rest: str) -> set[str]:
@@ -415,14 +428,14 @@ def _finish(
     if label == "none" and not full:
         return Decision("none", None, None, None, None, None, confidence)
     answers = info.cues.accept and ctx_request and ctx is not None
-    value = find_value(info.text, category)
+    value = _value(info.text, category)
     if answers and ctx is not None:
         ctx_info = clause_info(ctx)
         ctx_deadline = _deadline_for(ctx_info, sent, lookup)
         if category is None:
             category = rule_category(ctx_info.norm, set(ctx_info.hits), ctx_deadline, ctx_info.has_spec)
         deadline = deadline or ctx_deadline
-        value = value or find_value(ctx, category)
+        value = value or _value(ctx, category)
     if category is None:
         # no category word at all: a statement about the goods ("lid is BPA free PP", "we use
         # E1 board") is quality; an action without an object ("sending now") is delivery
@@ -432,6 +445,13 @@ def _finish(
     if label == "claim" and strength == "conditional":
         strength = "firm"
     return Decision(label, category, strength, deadline, value, info.cues.condition, confidence, answers)
+
+
+@lru_cache(maxsize=65536)
+def _value(text: str, category: str | None) -> Value | None:
+    """:func:`find_value` (pure, its Value immutable) once per clause and category: a chat
+    repeats one wording on many days, each its own decision."""
+    return find_value(text, category)
 
 
 def model_text(info: ClauseInfo, ctx: str | None, ctx_request: bool) -> str:

@@ -49,8 +49,9 @@ def ascii_punctuation(text: str) -> str:
 
 
 def has_cjk(text: str) -> bool:
-    """The text has at least one Chinese character."""
-    return _CJK_CHAR.search(text) is not None
+    """The text has at least one Chinese character (an ASCII text, most chat lines, is known to
+    have none without a search)."""
+    return not text.isascii() and _CJK_CHAR.search(text) is not None
 
 
 def mostly_chinese(text: str) -> bool:
