@@ -333,14 +333,22 @@ def decide(
     elif model is None:
         model = classifier.load_model()
     prepared = []
+    # one clause comes with many requests and topics: its deadline is found once per date and
+    # events, its rule category (which asks only whether there is a deadline) once
+    deadlines: dict[tuple[str, dt.date, int], Deadline | None] = {}
+    categories: dict[tuple[str, bool], str | None] = {}
     for text, sent, ev, ctx, topic in zip(texts, sents, events, contexts, topics, strict=True):
         info = clause_info(text)
         lookup = event_lookup(ev)
-        deadline = _deadline_for(info, sent, lookup)
+        at = (text, sent, id(ev))  # ``events`` holds ``ev``: its id is unique during the call
+        deadline = deadlines[at] if at in deadlines else deadlines.setdefault(
+            at, _deadline_for(info, sent, lookup))
         ctx_request = is_request(ctx)
+        about = (text, deadline is not None)
+        if about not in categories:
+            categories[about] = rule_category(info.norm, set(info.hits), deadline, info.has_spec)
         # the rule decision, worked out once: the model sees it as features, then it is combined
-        rules = (rule_label(info, deadline, sent, ctx_request),
-                 rule_category(info.norm, set(info.hits), deadline, info.has_spec))
+        rules = (rule_label(info, deadline, sent, ctx_request), categories[about])
         prepared.append((info, sent, lookup, ctx, ctx_request, deadline, topic, rules))
     predictions: list[classifier.Prediction | None] | None = None
     if model is not None and prepared:
@@ -722,16 +730,16 @@ def extract_promises(messages: pd.DataFrame, facts: Any = None) -> pd.DataFrame:
     decided = decide([k[0] for k in unique], [k[1] for k in unique], [facts] * len(unique),
                      [k[2] for k in unique], topics=[k[3] for k in unique])
     by_key = dict(zip(unique, decided, strict=True))
-    cols = {c: messages[c].tolist() for c in
-            ("message_id", "conversation_id", "timestamp", "sender", "role")}
+    cols = {c: messages[c].tolist() for c in ("message_id", "conversation_id", "sender", "role")}
+    kept = [(job, key) for job, key in zip(jobs, keys, strict=True) if by_key[key].label != "none"]
     rows = [
         _row(cols, i, s_index, sentence, clause, sub, by_key[key], ctx_ids[i], dates[i] is None)
-        for (i, s_index, sentence, clause, sub), key in zip(jobs, keys, strict=True)
-        if by_key[key].label != "none"
+        for (i, s_index, sentence, clause, sub), key in kept
     ]
     frame = pd.DataFrame(rows)
-    if len(frame):  # all-NaT times would otherwise come back naive
-        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+    if len(frame):  # taken as one array, not 100,000s of Timestamp objects; all-NaT stays UTC
+        stamps = messages["timestamp"].array.take([job[0] for job, _key in kept])
+        frame["timestamp"] = pd.to_datetime(stamps, utc=True)
     table = finalize_promises(frame)
     table.attrs["notes"] = notes
     return table
@@ -791,7 +799,7 @@ def _row(
         "promise_id": stable_id("P", message_id, part),
         "message_id": message_id,
         "conversation_id": cols["conversation_id"][i],
-        "timestamp": cols["timestamp"][i],
+        "timestamp": None,  # filled for all rows at once by extract_promises
         "sender": cols["sender"][i],
         "category": d.category,
         "kind": d.label,

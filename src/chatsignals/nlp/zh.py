@@ -546,7 +546,10 @@ BUYER_CONDITION = re.compile(r"(?:如果|假如|要是|只要|一旦)(?:(?!我�
 
 
 def buyer_condition_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the "if you ..." conditions of ``text``, whose dates are not the deadline."""
+    """Spans of the "if you ..." conditions of ``text``, whose dates are not the deadline (none
+    in an ASCII text: each starts with a Chinese word)."""
+    if text.isascii():
+        return []
     return [(m.start(), m.end()) for m in BUYER_CONDITION.finditer(text)]
 
 
