@@ -45,9 +45,18 @@ def test_fast_transform_is_bit_identical_to_sklearn() -> None:
     rows = _rows()
     expected = model.features.transform(classifier.frame(rows))
     got = classifier.transform(model.features, rows)
+    assert type(got) is type(expected)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
     assert (got.data == expected.data).all()
+
+
+def test_cue_presence_matches_sklearn() -> None:
+    vectorizer = dict((n, t) for n, t, _c in _trained().features.transformers_)["cues"]
+    rows = [*_rows(), classifier.FeatureRow("x", ["cue_future", "cue_future", "unknown_token"])]
+    expected = vectorizer.transform(classifier.frame(rows)["cues"])
+    got = classifier._token_presence(vectorizer, rows)
+    assert got.dtype == expected.dtype and (got != expected).nnz == 0 and expected.nnz > 100
 
 
 def test_char_counts_match_sklearn_counts() -> None:

@@ -117,13 +117,13 @@ class PromiseModel:
         cat_probas: list[dict[str, float] | None] = [None] * len(rows)
         if self.category is not None:
             names = list(self.category.classes_)
-            cat_probas = [dict(zip(names, map(float, p), strict=True))
-                          for p in self.category.predict_proba(x)]
+            # tolist() gives the same Python floats as float() on each element, in one call
+            cat_probas = [dict(zip(names, p, strict=True))
+                          for p in self.category.predict_proba(x).tolist()]
         out = []
-        for p, cp in zip(proba, cat_probas, strict=True):
-            best = int(p.argmax())
+        for p, best, cp in zip(proba.tolist(), proba.argmax(axis=1).tolist(), cat_probas, strict=True):
             cat = max(cp, key=cp.__getitem__) if cp else None
-            out.append(Prediction(classes[best], float(p[best]), cat, cp))
+            out.append(Prediction(classes[best], p[best], cat, cp))
         return out
 
     def save(self, path: Path) -> Path:
@@ -151,7 +151,9 @@ def transform(features: Any, rows: list[FeatureRow]) -> Any:
     weights = features.transformer_weights or {}
     blocks = []
     for name, tr, _column in features.transformers_:
-        if name == "cues":
+        if name == "cues" and _plain_tokens(tr):
+            block = _token_presence(tr, rows)
+        elif name == "cues":
             block = tr.transform(pd.Series([" ".join(r.tokens) for r in rows]))
         elif name == "char" and _plain_char_wb(tr):
             block = tr._tfidf.transform(_char_wb_counts(tr, texts), copy=False)[inverse]
@@ -159,7 +161,39 @@ def transform(features: Any, rows: list[FeatureRow]) -> Any:
             block = tr.transform(pd.Series(texts))[inverse]
         weight = weights.get(name)
         blocks.append(block if weight is None else block * weight)
-    return sparse.hstack(blocks).tocsr()
+    stacked = sparse.hstack(blocks).tocsr()
+    # the matrix class scikit-learn's own transform returns (its blocks are spmatrix)
+    return sparse.csr_matrix(stacked) if not isinstance(stacked, sparse.spmatrix) else stacked
+
+
+def _plain_tokens(vectorizer: Any) -> bool:
+    """A binary count of whitespace-separated tokens as they are (the cue tokens' layout)."""
+    return bool(
+        vectorizer.analyzer == "word" and vectorizer.binary and not vectorizer.lowercase
+        and vectorizer.token_pattern == r"\S+" and vectorizer.tokenizer is None
+        and vectorizer.preprocessor is None and vectorizer.strip_accents is None
+        and vectorizer.stop_words is None and tuple(vectorizer.ngram_range) == (1, 1)
+        and vectorizer.input == "content"
+    )
+
+
+def _token_presence(vectorizer: Any, rows: list[FeatureRow]) -> Any:
+    """What ``vectorizer.transform`` gives for the rows' joined tokens: 1 where a known token
+    occurs (``\\S+`` finds exactly what ``str.split`` does), in its dtype, sorted indices."""
+    import numpy as np
+    from scipy import sparse
+
+    vocabulary = vectorizer.vocabulary_
+    indices: list[int] = []
+    indptr = [0]
+    for row in rows:
+        found = {j for t in " ".join(row.tokens).split() if (j := vocabulary.get(t)) is not None}
+        indices.extend(sorted(found))
+        indptr.append(len(indices))
+    return sparse.csr_array(
+        (np.ones(len(indices), dtype=vectorizer.dtype), np.asarray(indices, dtype=np.int64),
+         np.asarray(indptr, dtype=np.int64)),
+        shape=(len(rows), len(vocabulary)), dtype=vectorizer.dtype)
 
 
 def _plain_char_wb(vectorizer: Any) -> bool:

@@ -196,6 +196,12 @@ class ClauseInfo:
         return self.has_spec or bool(find_amounts(self.norm) or find_quantities(self.norm)
                                      or find_documents(self.norm))
 
+    @cached_property
+    def tokens(self) -> tuple[str, ...]:
+        """The model's cue and category-word tokens of the clause (the part of
+        :func:`feature_tokens` that depends on nothing but its text)."""
+        return (*self.cues.tokens(), *(f"hit_{h}" for h in sorted(self.hits)))
+
 
 @lru_cache(maxsize=65536)
 def clause_info(text: str) -> ClauseInfo:
@@ -481,9 +487,7 @@ def feature_tokens(
         rules = (rule_label(info, deadline, sent, ctx_request),
                  rule_category(info.norm, set(info.hits), deadline, info.has_spec))
     label, category = rules
-    toks = info.cues.tokens()
-    toks += [f"hit_{h}" for h in sorted(info.hits)]
-    toks += [f"rule_label_{label}", f"rule_cat_{category or 'none'}"]
+    toks = [*info.tokens, f"rule_label_{label}", f"rule_cat_{category or 'none'}"]
     if topic:
         toks.append(f"topic_{topic}")
     if deadline is not None:
