@@ -186,9 +186,21 @@ def parse_date(span: str, sent: Date) -> Date | None:
             year = int(m[3]) + (2000 if m[3] and len(m[3]) == 2 else 0) if m[3] else sent.year
             return _fix_year(dt.date(year, month, day), sent, bool(m[3]))
         cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s).replace(" of ", " ")
-        default = dt.datetime(sent.year, 1, 1)
-        parsed = dateparser.parse(cleaned, default=default, fuzzy=False).date()
+        parsed = _parse_words(cleaned, sent.year)
+        if parsed is None:
+            return None
         return _fix_year(parsed, sent, bool(re.search(r"20\d\d", s)))
+    except (ValueError, OverflowError):
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _parse_words(cleaned: str, year: int) -> Date | None:
+    """dateutil's reading of a written date ("march 25") in ``year`` when it names none, or None
+    when it is no date. Cached per year: the message's year is all it depends on, and a chat
+    repeats "before March 5" on hundreds of days (dateutil takes ~0.1 ms a call)."""
+    try:
+        return dateparser.parse(cleaned, default=dt.datetime(year, 1, 1), fuzzy=False).date()
     except (ValueError, OverflowError):
         return None
 

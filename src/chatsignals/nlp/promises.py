@@ -280,6 +280,7 @@ _SMALL_TALK = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def is_request(text: str | None) -> bool:
     """The other party's message gives the seller something to agree to (a request, a question,
     a proposal, a statement of need) rather than thanks or a greeting."""
@@ -343,9 +344,10 @@ def decide(
     # events, its rule category (which asks only whether there is a deadline) once
     deadlines: dict[tuple[str, dt.date, int], Deadline | None] = {}
     categories: dict[tuple[str, bool], str | None] = {}
+    lookups: dict[int, Any] = {}
     for text, sent, ev, ctx, topic in zip(texts, sents, events, contexts, topics, strict=True):
         info = clause_info(text)
-        lookup = event_lookup(ev)
+        lookup = lookups[id(ev)] if id(ev) in lookups else lookups.setdefault(id(ev), event_lookup(ev))
         at = (text, sent, id(ev))  # ``events`` holds ``ev``: its id is unique during the call
         deadline = deadlines[at] if at in deadlines else deadlines.setdefault(
             at, _deadline_for(info, sent, lookup))
