@@ -16,10 +16,10 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -334,7 +334,7 @@ def _word_count(text: str) -> int:
 @lru_cache(maxsize=4096)
 def _folded(text: str) -> str:
     """Case- and space-folded text, for containment tests (once per text)."""
-    return " ".join(text.casefold().split())
+    return _fold(text)
 
 
 def _deadline_is_own(ctx: Context, p: Any) -> bool:
@@ -350,20 +350,32 @@ def _deadline_is_own(ctx: Context, p: Any) -> bool:
     folded = _folded(words)
     if folded in _folded(str(p.text)):
         return True
-    normed: dict[str, str] = ctx.cache.setdefault("normed_by_message", {})
-    key = str(p.message_id)
-    if key not in normed:  # once per message: a long message holds many promises
-        normed[key] = _folded(_message_text(ctx, p))
-    return folded in normed[key]
+    return folded in _per_message(ctx, p, "folded", _fold)
 
 
-def _message_names_goods(ctx: Context, p: Any) -> bool:
-    """Whether the promise's message names goods, searched once per message."""
-    seen: dict[str, bool] = ctx.cache.setdefault("goods_by_message", {})
+_T = TypeVar("_T")
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _per_message(ctx: Context, p: Any, what: str, compute: Callable[[str], _T]) -> _T:
+    """``compute`` of the promise's message text, once per message and run: a long message
+    holds thousands of promises, and each working on its whole text was quadratic."""
+    seen: dict[str, _T] = ctx.cache.setdefault(what, {})
     key = str(p.message_id)
     if key not in seen:
-        seen[key] = _GOODS.search(_message_text(ctx, p)) is not None
+        seen[key] = compute(_message_text(ctx, p))
     return seen[key]
+
+
+def _names_goods(text: str) -> bool:
+    return _GOODS.search(text) is not None
+
+
+def _gives_excuse(text: str) -> bool:
+    return _REPROMISE.search(text) is not None
 
 
 def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
@@ -376,7 +388,7 @@ def _windows(ctx: Context, category: str = "delivery") -> list[Window]:
         said = _said(ctx, p)
         if day is None or not _has(_CHECKABLE[category], said):
             continue
-        if category == "delivery" and not (_has(_GOODS, said) or _message_names_goods(ctx, p)):
+        if category == "delivery" and not (_has(_GOODS, said) or _per_message(ctx, p, "goods", _names_goods)):
             continue
         if not _deadline_is_own(ctx, p):
             continue
@@ -565,13 +577,8 @@ def _message_text(ctx: Context, p: Any) -> str:
 
 
 def _has_excuse(ctx: Context, p: Any) -> bool:
-    """Whether the promise's message gives a delay or excuse word, searched once per message: a
-    message can hold thousands of promises, and each searching its whole text is quadratic."""
-    seen: dict[str, bool] = ctx.cache.setdefault("excuse_by_message", {})
-    key = str(p.message_id)
-    if key not in seen:
-        seen[key] = _REPROMISE.search(_message_text(ctx, p)) is not None
-    return seen[key]
+    """Whether the promise's message gives a delay or excuse word."""
+    return _per_message(ctx, p, "excuse", _gives_excuse)
 
 
 def _chains(ctx: Context, windows: list[Window]) -> list[list[Window]]:
