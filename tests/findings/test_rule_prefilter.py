@@ -17,7 +17,7 @@ import pytest
 
 from chatsignals.findings.rules import engine
 from chatsignals.findings.rules.engine import Analysed, analyse, compiled_rules, rule_set, run_rules
-from chatsignals.findings.rules.prefilter import RegexIndex, caseless, required
+from chatsignals.prefilter import RegexIndex, caseless, required
 
 SCAM = Path(__file__).resolve().parents[2] / "data" / "scam" / "messages.jsonl"
 

@@ -183,3 +183,30 @@ def test_a_long_spec_sheet_keeps_every_spec_and_resolves_overlaps() -> None:
     specs = find_specs("IP65, SUS304, 6mm thick. " * 1500)
     assert len(specs) == 4500
     assert sorted({s.attribute for s in specs}) == sorted({s.attribute for s in specs[:3]})
+
+
+def test_the_literal_gate_never_skips_a_spec_pattern_that_matches() -> None:
+    """A spec pattern runs only on a text holding one of the literal strings it cannot match
+    without; on every labelled sentence (and odd casing and Chinese) each pattern that matches
+    passes the gate, and most patterns are skipped on a text that names no spec."""
+    import json
+
+    from chatsignals.nlp import specs
+    from chatsignals.prefilter import caseless
+
+    root = Path(__file__).resolve().parents[2] / "data" / "promises"
+    texts = [json.loads(line)["text"] for f in sorted(root.glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["IP65 ＩＰ６８ 防水 304不锈钢 6mm厚", "SUS304, Ip67 & CE/ROHS, 5000MAH", "ſus304 ip65"]
+    matched = 0
+    for text in texts:
+        low = caseless(text)
+        for pattern, needs in zip(specs._PATTERNS, specs._needs(), strict=True):
+            if pattern.regex.search(text):
+                matched += 1
+                assert not needs or low is None or any(n in low for n in needs), (text, needs)
+    assert matched > 200
+    quiet = caseless("ok dear, thanks")
+    assert quiet is not None
+    skipped = [needs for needs in specs._needs() if needs and not any(n in quiet for n in needs)]
+    assert len(skipped) > len(specs._PATTERNS) / 2

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..prefilter import best, caseless, required
+
 __all__ = ["ATTRIBUTES", "Spec", "compare_specs", "find_specs", "spec_key"]
 
 
@@ -422,10 +424,25 @@ def _in_long_run(text: str, start: int, end: int) -> bool:
 _CJK = re.compile("[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=1)
+def _needs() -> tuple[tuple[str, ...] | None, ...]:
+    """For each pattern, literal strings one of which every match contains ("ip", "mah",
+    "stainless"), or None: a lower-cased text holding none of them cannot match, and the
+    pattern is not run (exact: read from the regex's parse tree by :mod:`chatsignals.prefilter`)."""
+    out = []
+    for pattern in _PATTERNS:
+        factors = required(pattern.regex.pattern, pattern.regex.flags)
+        out.append(tuple(sorted(best(factors))) if factors else None)
+    return tuple(out)
+
+
 def _candidates(text: str) -> Iterable[Spec]:
     chinese = _CJK.search(text) is not None
-    for pattern in _PATTERNS:
+    low = caseless(text)
+    for pattern, needs in zip(_PATTERNS, _needs(), strict=True):
         if pattern.chinese and not chinese:
+            continue
+        if needs and low is not None and not any(literal in low for literal in needs):
             continue
         for m in pattern.regex.finditer(text):
             if not m.group(0).strip() or _in_long_run(text, m.start(), m.end()):

@@ -28,9 +28,9 @@ from spacy.tokens import Doc, Span, Token
 from ...errors import ChatsignalsError
 from ...nlp.bank import account_from_details
 from ...nlp.pipeline import get_nlp
+from ...prefilter import RegexIndex
 from ...table import finalize_findings, stable_id
 from .checks import CHECKS, CheckState, bank_details, get_path
-from .prefilter import RegexIndex
 from .schema import Patterns, Rule, TestCase, check_unique
 
 #: common non-native and chat spellings, read as the word they mean

@@ -1,4 +1,4 @@
-"""Which literal strings a regex cannot match without: an exact prefilter for the rules' regexes.
+"""Which literal strings a regex cannot match without: an exact prefilter (the scam rules' regexes, the spec patterns).
 
 The rule files hold some 340 regexes and every message used to meet each of them, although most
 messages contain none of the words most of them need. From a regex's parse tree we read the
