@@ -19,7 +19,7 @@ import pandas as pd
 
 from .reading import InputFailure, make_options, read_inputs
 from .results import ResultViews
-from .sources import DEFAULT_LIMITS, Limits
+from .sources import DEFAULT_LIMITS, Limits, limits_from
 from .table import ParseTally, finalize_findings, finalize_promises
 
 
@@ -102,12 +102,6 @@ def analyze_table(messages: pd.DataFrame, facts: Any = None, settings: Settings 
     return Analysis(messages, promises, findings, risk, facts, settings, notes=notes)
 
 
-def _limit_changes(limits: Limits | Mapping[str, int] | Iterable[str] | None) -> dict[str, int]:
-    if isinstance(limits, Limits):
-        return limits.changes()
-    return DEFAULT_LIMITS.overridden(limits).changes()
-
-
 def analyze(
     paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
@@ -141,7 +135,7 @@ def analyze(
         format=format,
         facts_file=str(facts) if isinstance(facts, str | os.PathLike) else None,
         as_of=as_of,
-        limits=_limit_changes(limits),
+        limits=limits_from(limits).changes(),
     )
     options = make_options(tz, date_order, seller_list, buyer_list)
     read = read_inputs(paths, options, format, limits=settings.read_limits(), progress=progress)

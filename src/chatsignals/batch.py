@@ -29,7 +29,7 @@ from .analysis import Settings, analyze, analyze_table
 from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, ChatsignalsError, InputError, UsageError
 from .output import write_parquet
 from .reading import InputFailure, iter_input_files, make_options, read_inputs, read_report_lines
-from .sources import DEFAULT_LIMITS, Source
+from .sources import Source, limits_from
 from .writer import ReportOptions, write_case, write_errors
 
 TABLES = ("messages", "promises", "findings")
@@ -60,7 +60,8 @@ def analyze_file(path: str, settings_dict: dict[str, Any], outdir: str) -> dict[
     """
     settings = Settings.from_dict(settings_dict)
     try:
-        source = Source.open(path, settings.read_limits())
+        limits = settings.read_limits()
+        source = Source.open(path, limits)
         sha = source.sha256
     except InputError as exc:
         return {"file": path, "status": "error", "reason": exc.reason}
@@ -71,7 +72,7 @@ def analyze_file(path: str, settings_dict: dict[str, Any], outdir: str) -> dict[
         return {**done, "file": path, "status": "skipped"}
     try:
         options = make_options(settings.tz, settings.date_order, settings.seller, settings.buyer)
-        read = read_inputs([source], options, settings.format, limits=settings.read_limits())  # hashed above
+        read = read_inputs([source], options, settings.format, limits=limits)  # hashed above: not again
         if read.failures:
             return {"file": path, "sha256": sha, "status": "error", "reason": read.failures[0].reason}
         result = analyze_table(read.table, _facts(settings), settings)
@@ -304,7 +305,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         format=args.format,
         facts_file=os.path.abspath(args.facts) if args.facts else None,
         as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
-        limits=DEFAULT_LIMITS.overridden(args.limit).changes(),
+        limits=limits_from(args.limit).changes(),
     )
 
 

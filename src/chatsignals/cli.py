@@ -93,11 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_parse(args: argparse.Namespace) -> int:
     from .output import write_table
     from .reading import make_options, read_inputs, read_report_lines
-    from .sources import DEFAULT_LIMITS
+    from .sources import limits_from
 
     options = make_options(args.tz, args.date_order, args.seller, args.buyer)
-    limits = DEFAULT_LIMITS.overridden(args.limit)
-    result = read_inputs(args.inputs, options, args.format, limits=limits, progress=show_progress())
+    result = read_inputs(args.inputs, options, args.format, limits=limits_from(args.limit),
+                         progress=show_progress())
     for line in read_report_lines(result, args.quiet):
         _say(line)
     if result.table.empty and result.failures and not result.tallies:

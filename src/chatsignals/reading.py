@@ -20,7 +20,7 @@ from .errors import ChatsignalsError, InputError, UsageError
 from .parsers import ParseOptions, detect, get_parser
 from .parsers.base import localize_naive
 from .parties import Parties, assign_roles
-from .sources import DEFAULT_LIMITS, Limits, Source
+from .sources import Limits, Source, limits_from
 from .table import ParseTally, concat_tables, finalize, sort_table, validate
 
 #: files met while walking a folder that are attachments or assets of an export, not chats
@@ -295,8 +295,7 @@ def read(
     Per-file tallies are in ``df.attrs["tallies"]``.
     """
     options = make_options(tz, date_order, seller, buyer)
-    chosen = limits if isinstance(limits, Limits) else DEFAULT_LIMITS.overridden(limits)
-    result = read_inputs(paths, options, format, limits=chosen)
+    result = read_inputs(paths, options, format, limits=limits_from(limits))
     if result.failures and errors == "raise":
         first = result.failures[0]
         raise InputError(first.source_file, first.reason)

@@ -88,6 +88,12 @@ def _limit_value(name: str, value: object) -> int:
 DEFAULT_LIMITS = Limits()
 
 
+def limits_from(limits: Limits | Mapping[str, int] | Iterable[str] | None) -> Limits:
+    """The limits a caller asks for: a :class:`Limits` as it is, changes to the defaults as
+    ``{"max_zip_members": 50000}`` or ``["max_zip_members=50000"]`` (the command line), or None."""
+    return limits if isinstance(limits, Limits) else DEFAULT_LIMITS.overridden(limits)
+
+
 def sha256_file(path: Path, chunk: int = 4 * MiB) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

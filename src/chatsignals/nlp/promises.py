@@ -347,10 +347,13 @@ def decide(
     lookups: dict[int, Any] = {}
     for text, sent, ev, ctx, topic in zip(texts, sents, events, contexts, topics, strict=True):
         info = clause_info(text)
-        lookup = lookups[id(ev)] if id(ev) in lookups else lookups.setdefault(id(ev), event_lookup(ev))
-        at = (text, sent, id(ev))  # ``events`` holds ``ev``: its id is unique during the call
-        deadline = deadlines[at] if at in deadlines else deadlines.setdefault(
-            at, _deadline_for(info, sent, lookup))
+        if id(ev) not in lookups:  # ``events`` holds ``ev``: its id is unique during the call
+            lookups[id(ev)] = event_lookup(ev)
+        lookup = lookups[id(ev)]
+        at = (text, sent, id(ev))
+        if at not in deadlines:
+            deadlines[at] = _deadline_for(info, sent, lookup)
+        deadline = deadlines[at]
         ctx_request = is_request(ctx)
         about = (text, deadline is not None)
         if about not in categories:
