@@ -142,6 +142,30 @@ def test_negations_and_questions_do_not_fire():
     assert run_rules(msgs).empty
 
 
+def test_requests_phrased_as_questions_and_tag_questions_still_fire():
+    msgs = conversation(
+        ("seller", "Sir, is it ok for you to pay by western union to our manager name? bank is slow"),
+        ("seller", "Our finance will send the refund by our other company account in Hong Kong, is that ok?"),
+        ("seller", "Is our account the same as before, right?"),
+    )
+    by_message = run_rules(msgs).explode("message_ids").groupby("message_ids")["rule_id"].apply(set)
+    assert {"payment.untraceable_method", "payment.third_party_account"} <= by_message["c1:0"]
+    assert "refund.different_account" in by_message["c1:1"]
+    assert "c1:2" not in by_message  # opens as a question: the tag does not make it a statement
+
+
+def test_a_denied_request_covers_its_whole_clause():
+    denied = conversation(
+        ("seller", "We never ask customers to pay to a personal account; all payment goes to the company."),
+    )
+    assert run_rules(denied).empty
+    # a far-away negation that denies no request does not cancel the hit
+    far = conversation(
+        ("seller", "There is no problem with the goods so please pay the balance to my personal account."),
+    )
+    assert "payment.third_party_account" in set(run_rules(far)["rule_id"])
+
+
 def test_non_native_spelling_is_read():
     msgs = conversation(("seller", "pls send the balanse by westen union, our acount have problem"))
     rules = set(run_rules(msgs)["rule_id"])

@@ -65,13 +65,28 @@ CONDITION_WORDS = frozenset("if or whether unless".split())
 LIMITERS = frozenset("until unless before till".split())
 QUESTION_STARTS = frozenset("do does did is are was were has have had".split())
 RHETORICAL_STARTS = frozenset({"why"})
+_GREETING = r"^(?:(?:dear|hi|hello|hey|friend|my\s+friend|sir|madam|mr\.?\s+\w+|ms\.?\s+\w+)\W+)*"
 _REQUEST = re.compile(
-    r"^(?:(?:dear|hi|hello|friend|sir|madam)\W+)*(?:please\W+|kindly\W+)?"
-    r"(?:can|could|would|will|may|pls|please)\s+(?:you|u)\b|\bplease\b|\bkindly\b|"
-    r"^is it (?:ok|okay|possible|fine)\b"
+    # a request or proposal phrased as a question: "could you pay...?", "is it ok for you to
+    # pay...?", "can we talk on Skype?", "how about paying by Western Union?"
+    _GREETING + r"(?:please\W+|kindly\W+|pls\W+)?"
+    r"(?:(?:can|could|would|will|may|shall|pls|please)\s+(?:you|u|we|i)\b|"
+    r"(?:is|would)\s+it\s+(?:be\s+)?(?:ok|okay|possible|fine|convenient|better|acceptable)\b|"
+    r"(?:how|what)\s+about\b|why\s+not\b|(?:do|would)\s+you\s+(?:mind|agree|accept)\b|"
+    r"(?:are|r)\s+(?:you|u)\s+(?:ok|okay|fine|agree)\b)|"
+    r"\b(?:please|pls|plz|kindly)\b"
+)
+# a statement with a question tag is a proposal, not a question: "we refund from our HK account,
+# is that ok?", "pay by WU, ok?"
+_TAG_QUESTION = re.compile(
+    r"[,;]\s*(?:(?:is|would)\s+(?:that|this|it)\s+(?:be\s+)?(?:ok|okay|fine|alright|possible|acceptable)|"
+    r"(?:ok|okay|right|agree|alright|can|fine|understand|clear)|(?:can|could)\s+(?:you|u)|"
+    r"(?:do|can)\s+(?:you|u)\s+(?:agree|accept|understand)|no\s+problem|yes|no)\s*[?!.]*$"
 )
 BOUNDARY = frozenset(",;:()[]—–-")
 NEGATION_WINDOW = 6
+# verbs whose denial ("we never ask you to...") covers the rest of the clause
+REQUEST_VERBS = frozenset("ask asks asked request requests require requires tell tells demand demands".split())
 SENTENCES_KEY = "chatsignals_sents"  # Doc.user_data: each sentence's words, for co-occurrences
 QUOTE_MAX = 180
 
@@ -478,15 +493,25 @@ def is_negated(span: Span) -> bool:
     if span.doc[span.start].lower_ in LIMITERS:
         return False
     i = span.start - 1
-    while i >= max(sent.start, span.start - NEGATION_WINDOW):
+    while i >= sent.start:
         tok = span.doc[i]
         if tok.text in BOUNDARY or tok.text in {".", "!", "?"} or tok.lower_ in LIMITERS:
             return False
         if tok.lower_ in NEGATIONS:
+            if i < span.start - NEGATION_WINDOW and not _negates_request(span.doc, i):
+                return False
             before = {t.lower_ for t in span.doc[max(sent.start, i - 3) : i]}
             return not before & CONDITION_WORDS
         i -= 1
     return False
+
+
+def _negates_request(doc: Doc, i: int) -> bool:
+    """Does the negation at ``i`` deny a request ("we never ask customers to pay to a personal
+    account", "we do not require you to...")? Such a denial reaches to the end of its clause,
+    beyond the usual few tokens."""
+    after = [t.lower_ for t in doc[i + 1 : i + 3]]
+    return bool(after) and (after[0] in REQUEST_VERBS or (len(after) > 1 and after[1] in REQUEST_VERBS))
 
 
 def is_question(span: Span) -> bool:
@@ -511,7 +536,11 @@ def _is_question_sentence(sent: Span) -> bool:
     asks = text.endswith("?") or (first is not None and first.lower_ in QUESTION_STARTS and "?" in text)
     if not asks:
         return False
-    return _REQUEST.search(text.lower()) is None
+    lowered = text.lower()
+    if _REQUEST.search(lowered) is not None:
+        return False
+    opens_question = first is not None and first.lower_ in QUESTION_STARTS
+    return opens_question or _TAG_QUESTION.search(lowered) is None
 
 
 @dataclass(eq=False)  # hashed by identity: a tuple of them keys the cached RuleSet
