@@ -194,6 +194,17 @@ def test_delays_without_refund_context_are_not_stalling():
     assert "refund.stalling" not in set(run_rules(msgs)["rule_id"])
 
 
+def test_a_question_sets_the_scene_for_a_conversation_rule():
+    msgs = conversation(
+        ("buyer", "Refund??"),
+        ("seller", "sorry, please wait, next week"),
+        ("seller", "pls wait more, next week sure"),
+    )
+    stall = run_rules(msgs)
+    assert list(stall["rule_id"]) == ["refund.stalling"]
+    assert stall.iloc[0]["message_ids"] == ["c1:0", "c1:1", "c1:2"]
+
+
 def test_refund_promise_from_the_promises_table_anchors_stalling():
     msgs = conversation(
         ("seller", "ok dear, we will handle it"),

@@ -575,8 +575,9 @@ class CompiledRule:
         extra = [b for b in (self.anchor, self.unanchored) if b is not None]
         return [self.patterns, *self.requires, self.exclusions, *extra]
 
-    def kept(self, spans: list[Span], msg: Analysed, state: CheckState) -> list[Span]:
-        """Hits that survive exclusions, negation and question handling."""
+    def kept(self, spans: list[Span], msg: Analysed, state: CheckState,
+             questions: bool = True) -> list[Span]:
+        """Hits that survive exclusions, negation and (with ``questions``) question handling."""
         if not spans:  # nothing to keep: the exclusions need not be looked for
             return []
         rule = self.rule
@@ -589,7 +590,7 @@ class CompiledRule:
                 continue
             if rule.negation and is_negated(span):
                 continue
-            if rule.questions == "skip" and is_question(span):
+            if questions and rule.questions == "skip" and is_question(span):
                 continue
             out.append(span)
         return out
@@ -618,8 +619,10 @@ class CompiledRule:
         return self.kept(self.unanchored.spans(msg, state), msg, state)
 
     def anchored(self, msg: Analysed, state: CheckState) -> bool:
+        """Does the message set the scene the rule waits for? A question does: "Refund?" and
+        "can we book SGS for Monday?" bring the refund and the inspection into the chat."""
         return self.anchor is not None and msg.may_hit(self.anchor) \
-            and bool(self.kept(self.anchor.spans(msg, state), msg, state))
+            and bool(self.kept(self.anchor.spans(msg, state), msg, state, questions=False))
 
     def score(self, msg: Analysed, hits: list[Span], extra_messages: int = 0) -> float:
         rule = self.rule
