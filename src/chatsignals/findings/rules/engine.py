@@ -159,6 +159,18 @@ def load_rules(files: Iterable[tuple[str, str]] | None = None) -> list[Rule]:
 # --- the normalised document -------------------------------------------------------------------
 
 
+#: abbreviations whose dot is no full stop: "contact our manager, Mr. Gary Lin, on WhatsApp" and
+#: "pay to Hongda Co., Ltd." are one sentence, and the patterns' "[^.?!]" windows must reach across
+ABBREVIATIONS = {
+    "mr.": "mr", "mrs.": "mrs", "ms.": "ms", "dr.": "dr", "messrs.": "messrs", "co.": "co",
+    "ltd.": "ltd", "inc.": "inc", "corp.": "corp", "dept.": "dept", "e.g.": "eg", "i.e.": "ie",
+    "vs.": "vs", "a/c.": "account", "st.": "st", "jr.": "jr",
+}
+# trade shorthand read as the word the rules know
+SPELLING.update({"psi": "inspection"})
+SPELLING.update(ABBREVIATIONS)
+
+
 def normal_word(word: str) -> str:
     low = word.lower()
     return SPELLING.get(low, low)
@@ -490,7 +502,8 @@ def is_negated(span: Span) -> bool:
     until you pay the fee" negates the release, not the fee: an ``until/unless/before`` between
     the cue and the hit (or opening the hit) ends the negation's reach."""
     sent = sentence_of(span)
-    if span.doc[span.start].lower_ in LIMITERS:
+    first = span.doc[span.start].lower_
+    if first in LIMITERS:
         return False
     i = span.start - 1
     while i >= sent.start:
@@ -500,9 +513,24 @@ def is_negated(span: Span) -> bool:
         if tok.lower_ in NEGATIONS:
             if i < span.start - NEGATION_WINDOW and not _negates_request(span.doc, i):
                 return False
+            if first == "without" or tok.lower_ == "without":
+                # "will not open the mould without 100% payment": two negations make a demand
+                return not _negation_before(span.doc, i if tok.lower_ == "without" else i + 1,
+                                            sent.start)
             before = {t.lower_ for t in span.doc[max(sent.start, i - 3) : i]}
             return not before & CONDITION_WORDS
         i -= 1
+    return False
+
+
+def _negation_before(doc: Doc, i: int, start: int) -> bool:
+    """Is there a negation in the clause before token ``i``?"""
+    for j in range(i - 1, start - 1, -1):
+        tok = doc[j]
+        if tok.text in BOUNDARY or tok.text in {".", "!", "?"}:
+            return False
+        if tok.lower_ in NEGATIONS:
+            return True
     return False
 
 
