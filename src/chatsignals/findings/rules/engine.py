@@ -168,6 +168,8 @@ ABBREVIATIONS = {
 }
 # trade shorthand read as the word the rules know
 SPELLING.update({"psi": "inspection"})
+# Chinese words that Chinglish chats leave in (finance, boss, accountant, refund, WeChat)
+SPELLING.update({"财务": "finance", "老板": "boss", "会计": "accountant", "退款": "refund", "微信": "wechat"})
 SPELLING.update(ABBREVIATIONS)
 
 
@@ -513,6 +515,8 @@ def is_negated(span: Span) -> bool:
         if tok.lower_ in NEGATIONS:
             if i < span.start - NEGATION_WINDOW and not _negates_request(span.doc, i):
                 return False
+            if "why" in {t.lower_ for t in span.doc[max(sent.start, i - 2) : i]}:
+                return False  # "why not we make the order off-platform?" proposes it
             if first == "without" or tok.lower_ == "without":
                 # "will not open the mould without 100% payment": two negations make a demand
                 return not _negation_before(span.doc, i if tok.lower_ == "without" else i + 1,
@@ -580,6 +584,7 @@ class CompiledRule:
     anchor: CompiledPatterns | None
     context: frozenset[str]
     unanchored: CompiledPatterns | None = None
+    message_exclusions: CompiledPatterns | None = None
 
     @classmethod
     def of(cls, rule: Rule) -> CompiledRule:
@@ -596,11 +601,13 @@ class CompiledRule:
             anchor,
             nlp_context,
             CompiledPatterns(conv.unanchored, rule.id + "#free") if conv and conv.unanchored else None,
+            CompiledPatterns(rule.message_exclusions, rule.id + "#notmsg")
+            if rule.message_exclusions != Patterns() else None,
         )
 
     def blocks(self) -> list[CompiledPatterns]:
         """Every pattern block of the rule."""
-        extra = [b for b in (self.anchor, self.unanchored) if b is not None]
+        extra = [b for b in (self.anchor, self.unanchored, self.message_exclusions) if b is not None]
         return [self.patterns, *self.requires, self.exclusions, *extra]
 
     def kept(self, spans: list[Span], msg: Analysed, state: CheckState,
@@ -612,6 +619,9 @@ class CompiledRule:
         excluded_sents = set()
         if not self.exclusions.empty:
             excluded_sents = {sentence_of(s).start for s in self.exclusions.spans(msg, state)}
+        if self.message_exclusions is not None and msg.may_hit(self.message_exclusions) \
+                and self.message_exclusions.spans(msg, state):
+            return []
         out = []
         for span in spans:
             if sentence_of(span).start in excluded_sents:
