@@ -176,8 +176,9 @@ def _print_report(recall: Recall | None, fp: tuple[int, int, list[tuple[str, str
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chatsignals.findings.rules_eval", description=__doc__)
-    ap.add_argument("--split", default="test", choices=["dev", "test", "probe", "train", "all"],
-                    help="probe and train are splits of data/scam/train_extra.jsonl (use --data)")
+    ap.add_argument("--split", default="test", choices=["dev", "test", "probe", "train", "holdout", "all"],
+                    help="probe and train are splits of data/scam/train_extra.jsonl, holdout the "
+                         "only split of data/scam/holdout.jsonl (use --data)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
     ap.add_argument("--show", type=int, default=0, help="print up to N misses and false positives")
