@@ -550,8 +550,11 @@ def is_question(span: Span) -> bool:
     """A yes/no question about a state of affairs, not a request phrased as a question. A
     "why" question is neither: "why you need to visit?" and "why pay the Alibaba fee?" push the
     buyer, so the rules read them as statements. Decided once per sentence (every hit in a
-    long sentence asks)."""
+    long sentence asks). A hit that runs past its first sentence ("your inspector want come next
+    week? no, we cannot let him in") is read in its last: the answer, not the question."""
     sent = sentence_of(span)
+    if len(span) > 1 and span.end > sent.end:
+        sent = sentence_of(span[-1:])
     known: dict[int, bool] = span.doc.user_data.setdefault(QUESTIONS_KEY, {})
     if sent.start not in known:
         known[sent.start] = _is_question_sentence(sent)
