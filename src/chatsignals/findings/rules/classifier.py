@@ -267,8 +267,8 @@ def as_model_finding(finding: dict[str, Any], prob: float, ngrams: list[str]) ->
 def read_jsonl(path: Path, splits: Iterable[str]) -> list[dict[str, Any]]:
     """Rows of the chosen splits. The ``test`` split is refused: it is for the final figure only."""
     wanted = set(splits)
-    if "test" in wanted:
-        raise ValueError("the test split never trains or tunes the model")
+    if wanted & {"test", "holdout"}:
+        raise ValueError("the test and holdout splits never train or tune the model")
     rows = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:

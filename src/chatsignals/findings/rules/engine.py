@@ -83,6 +83,8 @@ _TAG_QUESTION = re.compile(
     r"(?:ok|okay|right|agree|alright|can|fine|understand|clear)|(?:can|could)\s+(?:you|u)|"
     r"(?:do|can)\s+(?:you|u)\s+(?:agree|accept|understand)|no\s+problem|yes|no)\s*[?!.]*$"
 )
+# chat writers drop the comma: "pay there from now ok?"
+_BARE_TAG = re.compile(r"\s(?:ok|okay|right|alright|agree|can)\s*\?+\s*$")
 BOUNDARY = frozenset(",;:()[]—–-")
 NEGATION_WINDOW = 6
 # verbs whose denial ("we never ask you to...") covers the rest of the clause
@@ -575,7 +577,7 @@ def _is_question_sentence(sent: Span) -> bool:
     if _REQUEST.search(lowered) is not None:
         return False
     opens_question = first is not None and first.lower_ in QUESTION_STARTS
-    return opens_question or _TAG_QUESTION.search(lowered) is None
+    return opens_question or (_TAG_QUESTION.search(lowered) is None and _BARE_TAG.search(lowered) is None)
 
 
 @dataclass(eq=False)  # hashed by identity: a tuple of them keys the cached RuleSet
@@ -623,8 +625,8 @@ class CompiledRule:
         if not self.exclusions.empty:
             excluded_sents = {sentence_of(s).start for s in self.exclusions.spans(msg, state)}
         if self.message_exclusions is not None and msg.may_hit(self.message_exclusions) \
-                and self.message_exclusions.spans(msg, state):
-            return []
+                and any(not is_negated(s) for s in self.message_exclusions.spans(msg, state)):
+            return []  # "...I cannot reply on Alibaba much" vetoes nothing
         out = []
         for span in spans:
             if sentence_of(span).start in excluded_sents:

@@ -154,8 +154,8 @@ class Rule(_Strict):
     requires_scope: Literal["message", "sentence"] = "message"
     context: Context = Field(default_factory=Context)
     exclusions: Patterns = Field(default_factory=Patterns)  # a hit in the sentence vetoes
-    #: a hit anywhere in the message vetoes every hit of the rule ("...or on WhatsApp. In any case,
-    #: please keep the order and payment on Alibaba")
+    #: a hit anywhere in the message (not itself negated) vetoes every hit of the rule ("...or on
+    #: WhatsApp. In any case, please keep the order and payment on Alibaba")
     message_exclusions: Patterns = Field(default_factory=Patterns)
     negation: bool = True  # drop hits preceded by a negation ("we do not accept Western Union")
     questions: Literal["skip", "keep"] = "skip"  # drop hits in yes/no questions (not requests)
