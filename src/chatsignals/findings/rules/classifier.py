@@ -280,9 +280,41 @@ def read_jsonl(path: Path, splits: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def training_rows(extra_only: bool = False) -> list[dict[str, Any]]:
-    """dev + train_extra (or train_extra alone, to measure the model on dev as unseen text)."""
+    """dev + train_extra + the rules' own YAML tests (or without dev, to measure the model on dev
+    as unseen text)."""
     rows = [] if extra_only else read_jsonl(LABELLED, ["dev"])
-    return rows + read_jsonl(EXTRA, ["train"])
+    return rows + read_jsonl(EXTRA, ["train"]) + rule_test_rows()
+
+
+def rule_test_rows() -> list[dict[str, Any]]:
+    """Every rule's single-message YAML tests as training rows. A rule's ``no_match`` cases are
+    near misses written for it (a refund done, an inspection welcomed): without them the model
+    learnt to flag them. The labels of the OTHER rules come from the patterns, since a near miss
+    of one rule may show another (a buyer's message shows none)."""
+    from ..rules_eval import as_messages
+    from .engine import compiled_rules, run_rules
+
+    cases = []
+    for crule in compiled_rules():
+        for kind in ("match", "no_match"):
+            for case in getattr(crule.rule.tests, kind):
+                if isinstance(case, str):
+                    cases.append((crule.rule.id, kind, case, "seller"))
+                elif not case.history and not case.facts:
+                    cases.append((crule.rule.id, kind, case.text, case.speaker))
+    ids = [f"yaml{i}" for i in range(len(cases))]
+    table = run_rules(as_messages([c[2] for c in cases], [c[3] for c in cases], ids), use_model=False)
+    found: dict[str, set[str]] = {}
+    for rule_id, mids in zip(table["rule_id"], table["message_ids"], strict=True):
+        for mid in mids:
+            found.setdefault(str(mid), set()).add(str(rule_id))
+    rows = []
+    for mid, (rule_id, kind, text, speaker) in zip(ids, cases, strict=True):
+        others = found.get(mid, set()) - {rule_id}
+        labels = set() if speaker == "buyer" else others | ({rule_id} if kind == "match" else set())
+        rows.append({"id": mid, "text": text, "speaker": speaker, "rules": sorted(labels),
+                     "split": "train"})
+    return rows
 
 
 def label_matrix(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray]:
