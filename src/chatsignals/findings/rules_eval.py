@@ -176,9 +176,9 @@ def _print_report(recall: Recall | None, fp: tuple[int, int, list[tuple[str, str
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m chatsignals.findings.rules_eval", description=__doc__)
-    ap.add_argument("--split", default="test", choices=["dev", "test", "probe", "train", "holdout", "all"],
+    ap.add_argument("--split", default="test", choices=["dev", "test", "probe", "train", "holdout", "holdout2", "all"],
                     help="probe and train are splits of data/scam/train_extra.jsonl, holdout the "
-                         "only split of data/scam/holdout.jsonl (use --data)")
+                         "only split of data/scam/holdout.jsonl, holdout2 of holdout2.jsonl (use --data)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
     ap.add_argument("--show", type=int, default=0, help="print up to N misses and false positives")

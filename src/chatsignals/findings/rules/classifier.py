@@ -267,7 +267,7 @@ def as_model_finding(finding: dict[str, Any], prob: float, ngrams: list[str]) ->
 def read_jsonl(path: Path, splits: Iterable[str]) -> list[dict[str, Any]]:
     """Rows of the chosen splits. The ``test`` split is refused: it is for the final figure only."""
     wanted = set(splits)
-    if wanted & {"test", "holdout"}:
+    if wanted & {"test", "holdout", "holdout2"}:
         raise ValueError("the test and holdout splits never train or tune the model")
     rows = []
     with path.open(encoding="utf-8") as fh:
