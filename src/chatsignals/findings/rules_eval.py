@@ -75,9 +75,9 @@ def as_messages(texts: list[str], roles: list[str], ids: list[str]) -> pd.DataFr
     )
 
 
-def flags(frame: pd.DataFrame) -> dict[str, set[str]]:
-    """message_id -> the rule ids that flagged it."""
-    found = run_rules(frame)
+def flags(frame: pd.DataFrame, use_model: bool = True) -> dict[str, set[str]]:
+    """message_id -> the rule ids that flagged it (the patterns alone with ``use_model=False``)."""
+    found = run_rules(frame, use_model=use_model)
     out: dict[str, set[str]] = {}
     for rule_id, ids in zip(found["rule_id"], found["message_ids"], strict=True):
         for mid in ids:

@@ -47,6 +47,8 @@ MIN_POSITIVES = 15
 #: pushes pressure.urgency's threshold to ~0.99, where it caught 2-7% of its training positives out
 #: of fold yet still flagged held-out prose ("I'm in Vancouver today and tomorrow"); its patterns decide
 NO_MODEL_RULES = frozenset({"pressure.urgency"})
+#: splits measured, never trained or tuned on (messages.jsonl test, holdout.jsonl, holdout2.jsonl)
+HELD_OUT_SPLITS = frozenset({"test", "holdout", "holdout2"})
 #: out-of-fold precision a threshold must reach on the training messages
 TARGET_PRECISION = 0.8
 #: no threshold below this, whatever cross-validation says
@@ -265,9 +267,10 @@ def as_model_finding(finding: dict[str, Any], prob: float, ngrams: list[str]) ->
 
 
 def read_jsonl(path: Path, splits: Iterable[str]) -> list[dict[str, Any]]:
-    """Rows of the chosen splits. The ``test`` split is refused: it is for the final figure only."""
+    """Rows of the chosen splits. The held-out splits are refused: they are for the final figures
+    only."""
     wanted = set(splits)
-    if wanted & {"test", "holdout", "holdout2"}:
+    if wanted & HELD_OUT_SPLITS:
         raise ValueError("the test and holdout splits never train or tune the model")
     rows = []
     with path.open(encoding="utf-8") as fh:
@@ -291,8 +294,8 @@ def rule_test_rows() -> list[dict[str, Any]]:
     near misses written for it (a refund done, an inspection welcomed): without them the model
     learnt to flag them. The labels of the OTHER rules come from the patterns, since a near miss
     of one rule may show another (a buyer's message shows none)."""
-    from ..rules_eval import as_messages
-    from .engine import compiled_rules, run_rules
+    from ..rules_eval import as_messages, flags
+    from .engine import compiled_rules
 
     cases = []
     for crule in compiled_rules():
@@ -303,11 +306,7 @@ def rule_test_rows() -> list[dict[str, Any]]:
                 elif not case.history and not case.facts:
                     cases.append((crule.rule.id, kind, case.text, case.speaker))
     ids = [f"yaml{i}" for i in range(len(cases))]
-    table = run_rules(as_messages([c[2] for c in cases], [c[3] for c in cases], ids), use_model=False)
-    found: dict[str, set[str]] = {}
-    for rule_id, mids in zip(table["rule_id"], table["message_ids"], strict=True):
-        for mid in mids:
-            found.setdefault(str(mid), set()).add(str(rule_id))
+    found = flags(as_messages([c[2] for c in cases], [c[3] for c in cases], ids), use_model=False)
     rows = []
     for mid, (rule_id, kind, text, speaker) in zip(ids, cases, strict=True):
         others = found.get(mid, set()) - {rule_id}

@@ -168,11 +168,12 @@ ABBREVIATIONS = {
     "ltd.": "ltd", "inc.": "inc", "corp.": "corp", "dept.": "dept", "e.g.": "eg", "i.e.": "ie",
     "vs.": "vs", "a/c.": "account", "st.": "st", "jr.": "jr",
 }
-# trade shorthand read as the word the rules know
-SPELLING.update({"psi": "inspection"})
-# Chinese words that Chinglish chats leave in (finance, boss, accountant, refund, WeChat)
-SPELLING.update({"财务": "finance", "老板": "boss", "会计": "accountant", "退款": "refund", "微信": "wechat"})
 SPELLING.update(ABBREVIATIONS)
+SPELLING.update({
+    "psi": "inspection",  # trade shorthand: pre-shipment inspection
+    # Chinese words that Chinglish chats leave in
+    "财务": "finance", "老板": "boss", "会计": "accountant", "退款": "refund", "微信": "wechat",
+})
 
 
 def normal_word(word: str) -> str:
