@@ -130,12 +130,14 @@ def bench_lines(work: Path, mb: int) -> None:
 
 
 #: long-message shapes that each once made a stage quadratic: many sentences of promises, one
-#: unpunctuated wall of scam words, Chinese clauses without a full stop, a spec sheet, comma
+#: wall of scam words cut by commas, the same with no punctuation at all (a negation's look back
+#: once ran to the sentence start), Chinese clauses without a full stop, a spec sheet, comma
 #: clauses in one sentence
 SHAPES = {
     "sentences": "pls pay balance today to our new account. ",
     "promises": "we ship tomorrow. ",
     "wall": "pls pay to new account, ",
+    "bare": "please pay to my personal account by western union today ",
     "chinese": "我们下周发货，",
     "specs": "IP65, 304 steel, ",
     "clauses": "goods will ship tomorrow, invoice will send today, ",

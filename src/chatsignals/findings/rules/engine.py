@@ -87,6 +87,9 @@ _TAG_QUESTION = re.compile(
 _BARE_TAG = re.compile(r"\s(?:ok|okay|right|alright|agree|can)\s*\?+\s*$")
 BOUNDARY = frozenset(",;:()[]—–-")
 NEGATION_WINDOW = 6
+#: how far back a denied request ("we never ask customers to pay to a personal account") reaches;
+#: bounded so that a hit's look back stays constant in an unpunctuated wall of words
+REQUEST_SCOPE = 24
 # verbs whose denial ("we never ask you to...") covers the rest of the clause
 REQUEST_VERBS = frozenset("ask asks asked request requests require requires tell tells demand demands".split())
 SENTENCES_KEY = "chatsignals_sents"  # Doc.user_data: each sentence's words, for co-occurrences
@@ -511,7 +514,7 @@ def is_negated(span: Span) -> bool:
     if first in LIMITERS:
         return False
     i = span.start - 1
-    while i >= sent.start:
+    while i >= max(sent.start, span.start - REQUEST_SCOPE):
         tok = span.doc[i]
         if tok.text in BOUNDARY or tok.text in {".", "!", "?"} or tok.lower_ in LIMITERS:
             return False
@@ -531,8 +534,8 @@ def is_negated(span: Span) -> bool:
 
 
 def _negation_before(doc: Doc, i: int, start: int) -> bool:
-    """Is there a negation in the clause before token ``i``?"""
-    for j in range(i - 1, start - 1, -1):
+    """Is there a negation in the clause before token ``i`` (within REQUEST_SCOPE tokens)?"""
+    for j in range(i - 1, max(start, i - REQUEST_SCOPE) - 1, -1):
         tok = doc[j]
         if tok.text in BOUNDARY or tok.text in {".", "!", "?"}:
             return False
